@@ -1,0 +1,127 @@
+# Build, test, example and benchmark entry points for retort.
+#
+#   make                 build ./retort
+#   make test            unit tests (Check) and CLI integration tests (real SQLite files, real PostgreSQL)
+#   make test SANITIZE=1 the same, built with AddressSanitizer + UndefinedBehaviorSanitizer
+#   make example         run migrations_example/ against SQLite
+#   make bench           benchmark script, figures as ratios against sqlite3 measured in the same run
+#   make install PREFIX=/usr/local
+#
+# Every target that needs Debian packages checks for them first: as root it installs
+# what is missing, otherwise it prints the exact apt-get line and fails.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+SANITIZE ?=
+VALGRIND ?=
+
+ifeq ($(SANITIZE),1)
+BUILD   := build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT     := -O1
+else
+BUILD   := build
+SANFLAGS :=
+OPT     := -O2
+endif
+
+PG_INCDIR := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+CPPFLAGS += -I$(PG_INCDIR) -Ilib -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+LIBS    := -lpq -lsqlite3 -lyaml -lpg_query -lcrypto -pthread -lm
+CHECK_LIBS := -lcheck_pic -lsubunit -lrt -lm -pthread
+
+# Debian packages: what building needs, and what testing adds.
+DEB_BUILD := gcc make pkg-config libc6-dev libpq-dev libsqlite3-dev libyaml-dev libssl-dev \
+             libpg-query-dev libprotobuf-c-dev
+DEB_TEST  := check sqlite3 postgresql postgresql-client procps util-linux
+DEB_BENCH := sqlite3 time
+
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+CMD_SRCS := $(sort $(wildcard cmd/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CMD_OBJS := $(CMD_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/check_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps deps-test deps-bench test unit cli example bench install clean
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/.deps-build retort
+
+# One dpkg-query call, then apt-get for whatever is missing (root), or the line to run (others).
+define ensure_debs
+	@missing=$$(for p in $(1); do \
+	    dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || printf '%s ' $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	        echo "installing missing Debian packages: $$missing"; \
+	        export DEBIAN_FRONTEND=noninteractive; \
+	        apt-get install -y --no-install-recommends $$missing >/dev/null || \
+	        { apt-get update >/dev/null && apt-get install -y --no-install-recommends $$missing >/dev/null; } || \
+	        { echo "error: apt-get install failed for: $$missing" >&2; exit 1; }; \
+	    else \
+	        echo "error: missing Debian packages; run as root:" >&2; \
+	        echo "  apt-get install -y $$missing" >&2; exit 1; \
+	    fi; \
+	fi
+endef
+
+$(BUILD)/.deps-build:
+	$(call ensure_debs,$(DEB_BUILD))
+	@mkdir -p $(BUILD) && touch $@
+
+deps: $(BUILD)/.deps-build
+
+deps-test: $(BUILD)/.deps-build
+	$(call ensure_debs,$(DEB_TEST))
+
+deps-bench: $(BUILD)/.deps-build
+	$(call ensure_debs,$(DEB_BENCH))
+
+$(BUILD)/%.o: %.c | $(BUILD)/.deps-build
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libretort.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/retort: $(CMD_OBJS) $(BUILD)/libretort.a
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(BUILD)/libretort.a $(LIBS)
+
+retort: $(BUILD)/retort
+	@if [ "$(BUILD)" = build ]; then cp $(BUILD)/retort retort; fi
+
+$(BUILD)/tests/check_%: tests/unit/check_%.c tests/unit/unit.h $(BUILD)/libretort.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libretort.a $(LIBS) $(CHECK_LIBS)
+
+unit: deps-test $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do \
+	    RETORT_TESTS_DIR=$(CURDIR)/tests $$t || fail=1; done; \
+	[ $$fail = 0 ] || { echo "unit tests failed" >&2; exit 1; }
+
+cli: deps-test $(BUILD)/retort
+	@RETORT=$(CURDIR)/$(BUILD)/retort VALGRIND=$(VALGRIND) sh tests/cli/run-all.sh
+
+test: unit cli
+
+example: $(BUILD)/.deps-build retort
+	@RETORT=$(CURDIR)/$(BUILD)/retort sh migrations_example/run-example.sh
+
+bench: deps-bench $(BUILD)/retort
+	@RETORT=$(CURDIR)/$(BUILD)/retort sh tests/bench/bench.sh
+
+install: $(BUILD)/retort
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/retort
+	install -m 0755 $(BUILD)/retort $(DESTDIR)$(PREFIX)/bin/retort
+	cp -R templates $(DESTDIR)$(PREFIX)/share/retort/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(PREFIX)/share/retort/templates
+
+clean:
+	rm -rf build build-san retort
+
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)

@@ -1,0 +1,114 @@
+/*
+ * alloc.c - the allocation functions every module uses, with a failure-injection hook.
+ *
+ * rt_alloc_fail_after(n) makes the nth allocation from then on, and all later ones,
+ * fail, so tests can prove that every allocation failure turns into a clean RT_ENOMEM.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include "internal.h"
+
+static long fail_countdown; /* 0: off; otherwise allocations left before failing */
+static int failing;
+
+void rt_alloc_fail_after(long n)
+{
+	fail_countdown = n;
+	failing = 0;
+}
+
+static int should_fail(void)
+{
+	if (failing)
+		return 1;
+	if (fail_countdown > 0 && --fail_countdown == 0) {
+		failing = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static void *oom(void)
+{
+	rt_error_set(RT_ENOMEM, "out of memory");
+	return NULL;
+}
+
+void *rt_malloc(size_t n)
+{
+	void *p = should_fail() ? NULL : malloc(n ? n : 1);
+	return p ? p : oom();
+}
+
+void *rt_calloc(size_t n, size_t size)
+{
+	void *p = should_fail() ? NULL : calloc(n ? n : 1, size ? size : 1);
+	return p ? p : oom();
+}
+
+void *rt_realloc(void *old, size_t n)
+{
+	void *p = should_fail() ? NULL : realloc(old, n ? n : 1);
+	return p ? p : oom();
+}
+
+int rt_grow_array(void *array_ptr, size_t *cap, size_t need, size_t size)
+{
+	void **arr = array_ptr;
+	size_t ncap;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap : 8;
+	while (ncap < need) {
+		if (ncap > ((size_t)-1) / 2 / size)
+			return rt_error_set(RT_ENOMEM, "out of memory");
+		ncap *= 2;
+	}
+	p = rt_realloc(*arr, ncap * size);
+	if (!p)
+		return RT_ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+char *rt_strndup(const char *s, size_t n)
+{
+	char *p = rt_malloc(n + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *rt_strdup(const char *s)
+{
+	return rt_strndup(s, strlen(s));
+}
+
+char *rt_asprintf(const char *fmt, ...)
+{
+	struct rt_buf b = RT_BUF_INIT;
+	va_list ap;
+	int n;
+	char tmp[256];
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	if ((size_t)n < sizeof(tmp))
+		return rt_strndup(tmp, (size_t)n);
+	if (rt_buf_grow(&b, (size_t)n + 1) < 0)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(b.ptr, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b.len = (size_t)n;
+	return rt_buf_detach(&b);
+}

@@ -1,0 +1,67 @@
+/*
+ * backend.h - what a database backend implements.
+ *
+ * A backend is a struct rt_db_ops (a versioned table of function pointers) plus a
+ * connection struct that embeds struct rt_db as its first member. The graph, planner,
+ * runner and CLI only ever see struct rt_db and these operations, so a new backend plugs
+ * in by adding one file and one line to the table in db.c.
+ *
+ * Error conventions as everywhere: return 0 or a negative RT_E* code, with the error slot
+ * set. Errors from the database are RT_EDB with the message, SQLSTATE / extended code,
+ * detail and hint filled in; exec() prefixes the message with the statement's location.
+ */
+#ifndef RETORT_BACKEND_H
+#define RETORT_BACKEND_H
+
+#include "retort.h"
+
+#define RT_DB_OPS_VERSION 1
+
+/* Receives one row of a query: ncols values, NULL for SQL NULL. Return non-zero to stop. */
+typedef int (*rt_row_fn)(void *ctx, int ncols, const char *const *values);
+
+struct rt_db_ops {
+	int version;            /* RT_DB_OPS_VERSION */
+	const char *name;       /* "sqlite", "postgresql" */
+	enum rt_dialect dialect;
+
+	/* Connects. url comes from cfg->url; flags are enum rt_db_open_flags. */
+	int (*open)(struct rt_db **out, const struct rt_config *cfg, unsigned flags);
+	void (*close)(struct rt_db *db);
+
+	/* The migration lock, held for a whole run so that two runs never interleave. Waits up
+	 * to wait_ms, telling ev->notice once that it waits and on whom; RT_ELOCKED after that. */
+	int (*lock)(struct rt_db *db, long wait_ms, const struct rt_run_events *ev);
+	void (*unlock)(struct rt_db *db);
+
+	/* Runs one SQL statement. path/line locate it for messages (path NULL for retort's own
+	 * statements). *changes (when not NULL) receives the number of rows an INSERT, UPDATE
+	 * or DELETE changed, -1 for other statements. */
+	int (*exec)(struct rt_db *db, const char *sql, const char *path, int line, long *changes);
+
+	/* Runs a query and hands each row to fn. */
+	int (*query)(struct rt_db *db, const char *sql, rt_row_fn fn, void *ctx);
+
+	/* 1 in *out when table exists in schema (NULL: the default schema). */
+	int (*table_exists)(struct rt_db *db, const char *schema, const char *table, int *out);
+
+	/* Called between statements and while waiting: 1 when a signal asked us to stop. */
+	int (*interrupted)(struct rt_db *db);
+
+	/* A description of the connection for messages, password masked (owned by db). */
+	const char *(*describe)(struct rt_db *db);
+};
+
+/* The part every connection struct starts with. */
+struct rt_db {
+	const struct rt_db_ops *ops;
+	const struct rt_config *cfg; /* borrowed; outlives the connection */
+	unsigned flags;
+	int in_transaction;          /* maintained by the runner */
+	int missing;                 /* read-only open of a database that does not exist yet */
+};
+
+extern const struct rt_db_ops rt_sqlite_ops;
+extern const struct rt_db_ops rt_postgresql_ops;
+
+#endif

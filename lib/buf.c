@@ -1,0 +1,120 @@
+/*
+ * buf.c - the growable string buffer (struct rt_buf) used for all text building.
+ *
+ * Invariants: ptr is never NULL and always NUL-terminated. An empty buffer points at the
+ * shared static rt_buf__empty and has cap 0, so RT_BUF_INIT needs no allocation.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+char rt_buf__empty[1];
+
+void rt_buf_init(struct rt_buf *b)
+{
+	b->ptr = rt_buf__empty;
+	b->len = 0;
+	b->cap = 0;
+}
+
+int rt_buf_grow(struct rt_buf *b, size_t extra)
+{
+	size_t need, ncap;
+	char *p;
+
+	if (extra > ((size_t)-1) - b->len - 1)
+		return rt_error_set(RT_ENOMEM, "out of memory");
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	ncap = b->cap ? b->cap : 64;
+	while (ncap < need)
+		ncap = ncap * 2 > ncap ? ncap * 2 : need;
+	p = rt_realloc(b->cap ? b->ptr : NULL, ncap);
+	if (!p)
+		return RT_ENOMEM;
+	if (!b->cap)
+		p[0] = '\0';
+	b->ptr = p;
+	b->cap = ncap;
+	return 0;
+}
+
+int rt_buf_add(struct rt_buf *b, const void *data, size_t len)
+{
+	if (rt_buf_grow(b, len) < 0)
+		return RT_ENOMEM;
+	memmove(b->ptr + b->len, data, len);
+	b->len += len;
+	b->ptr[b->len] = '\0';
+	return 0;
+}
+
+int rt_buf_puts(struct rt_buf *b, const char *s)
+{
+	return rt_buf_add(b, s, strlen(s));
+}
+
+int rt_buf_putc(struct rt_buf *b, char c)
+{
+	return rt_buf_add(b, &c, 1);
+}
+
+int rt_buf_addf(struct rt_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	size_t room = b->cap ? b->cap - b->len : 0;
+
+	va_start(ap, fmt);
+	n = room ? vsnprintf(b->ptr + b->len, room, fmt, ap) : vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return rt_error_set(RT_ERROR, "formatting failed");
+	if ((size_t)n >= room) {
+		if (rt_buf_grow(b, (size_t)n) < 0) {
+			if (b->cap)
+				b->ptr[b->len] = '\0';
+			return RT_ENOMEM;
+		}
+		va_start(ap, fmt);
+		vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
+	return 0;
+}
+
+void rt_buf_truncate(struct rt_buf *b, size_t len)
+{
+	if (len < b->len) {
+		b->len = len;
+		b->ptr[len] = '\0';
+	}
+}
+
+void rt_buf_clear(struct rt_buf *b)
+{
+	rt_buf_truncate(b, 0);
+}
+
+char *rt_buf_detach(struct rt_buf *b)
+{
+	char *p;
+
+	if (!b->cap)
+		p = rt_strdup("");
+	else
+		p = b->ptr;
+	rt_buf_init(b);
+	return p;
+}
+
+void rt_buf_release(struct rt_buf *b)
+{
+	if (b->cap)
+		free(b->ptr);
+	rt_buf_init(b);
+}

@@ -1,0 +1,102 @@
+/*
+ * diags.c - struct rt_diags, a list of problems found at once (graph validation, check).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+char *rt_mask_plain(const char *text);
+
+static char *masked_dup(const char *s)
+{
+	char *m, *copy;
+	if (!s)
+		return NULL;
+	m = rt_mask_plain(s);
+	if (!m) {
+		rt_error_set(RT_ENOMEM, "out of memory");
+		return NULL;
+	}
+	copy = rt_strdup(m);
+	free(m);
+	return copy;
+}
+
+static int add_diag(struct rt_diags *d, enum rt_severity sev, const char *kind, const char *file,
+                    int line, const char *hint, const char *message)
+{
+	struct rt_diag *x;
+
+	if (rt_grow_array(&d->items, &d->cap, d->n + 1, sizeof(*d->items)) < 0)
+		return RT_ENOMEM;
+	x = &d->items[d->n];
+	memset(x, 0, sizeof(*x));
+	x->severity = sev;
+	x->line = line;
+	x->kind = rt_strdup(kind);
+	x->message = masked_dup(message);
+	x->file = file ? masked_dup(file) : NULL;
+	x->hint = hint ? masked_dup(hint) : NULL;
+	if (!x->kind || !x->message || (file && !x->file) || (hint && !x->hint)) {
+		free(x->kind);
+		free(x->message);
+		free(x->file);
+		free(x->hint);
+		return RT_ENOMEM;
+	}
+	d->n++;
+	return 0;
+}
+
+int rt_diags_add(struct rt_diags *d, enum rt_severity sev, const char *kind, const char *file,
+                 int line, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return rt_error_set(RT_ERROR, "formatting failed");
+	msg = rt_malloc((size_t)n + 1);
+	if (!msg)
+		return RT_ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	rc = add_diag(d, sev, kind, file, line, hint, msg);
+	free(msg);
+	return rc;
+}
+
+int rt_diags_add_error(struct rt_diags *d, const char *kind)
+{
+	const struct rt_error *e = rt_error_last();
+	return add_diag(d, RT_SEV_ERROR, kind, e->file, e->line, e->hint, e->message);
+}
+
+size_t rt_diags_count(const struct rt_diags *d, enum rt_severity sev)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->items[i].severity == sev)
+			n++;
+	return n;
+}
+
+void rt_diags_release(struct rt_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->items[i].kind);
+		free(d->items[i].file);
+		free(d->items[i].message);
+		free(d->items[i].hint);
+	}
+	free(d->items);
+	d->items = NULL;
+	d->n = d->cap = 0;
+}

@@ -1,0 +1,240 @@
+/*
+ * fsutil.c - file and path helpers: whole-file reads, exclusive creation, directory
+ * listings, path joining and normalisation. Errors name the path and say what failed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "internal.h"
+
+static int io_error(const char *what, const char *path, int err)
+{
+	int code = (err == ENOENT || err == ENOTDIR) ? RT_ENOTFOUND : RT_EIO;
+	return rt_error_set(code, "cannot %s '%s': %s", what, path, strerror(err));
+}
+
+int rt_file_read_prefix(const char *path, size_t max, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct rt_buf b = RT_BUF_INIT;
+	struct stat st;
+
+	*out = NULL;
+	*len = 0;
+	if (fd < 0)
+		return io_error("open", path, errno);
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return rt_error_set(RT_EIO, "cannot read '%s': it is a directory", path);
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size < max &&
+	    rt_buf_grow(&b, (size_t)st.st_size + 1) < 0) {
+		close(fd);
+		return RT_ENOMEM;
+	}
+	while (b.len < max) {
+		size_t want = max - b.len;
+		ssize_t n;
+		if (want > 65536)
+			want = 65536;
+		if (rt_buf_grow(&b, want) < 0) {
+			close(fd);
+			rt_buf_release(&b);
+			return RT_ENOMEM;
+		}
+		n = read(fd, b.ptr + b.len, want);
+		if (n < 0) {
+			int err = errno;
+			if (err == EINTR)
+				continue;
+			close(fd);
+			rt_buf_release(&b);
+			return io_error("read", path, err);
+		}
+		if (n == 0)
+			break;
+		b.len += (size_t)n;
+		b.ptr[b.len] = '\0';
+	}
+	close(fd);
+	*len = b.len;
+	*out = rt_buf_detach(&b);
+	return *out ? 0 : RT_ENOMEM;
+}
+
+int rt_file_read(const char *path, char **out, size_t *len)
+{
+	return rt_file_read_prefix(path, (size_t)-1 / 2, out, len);
+}
+
+int rt_file_write_new(const char *path, const char *data, size_t len, int mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	size_t off = 0;
+
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return rt_error_set(RT_EEXISTS, "refusing to overwrite '%s': the file exists", path);
+		return io_error("create", path, errno);
+	}
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+		if (n < 0) {
+			int err = errno;
+			if (err == EINTR)
+				continue;
+			close(fd);
+			unlink(path);
+			return io_error("write", path, err);
+		}
+		off += (size_t)n;
+	}
+	if (close(fd) < 0) {
+		int err = errno;
+		unlink(path);
+		return io_error("write", path, err);
+	}
+	return 0;
+}
+
+int rt_path_exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+int rt_path_is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char *rt_path_join(const char *dir, const char *name)
+{
+	size_t dl;
+	if (name[0] == '/' || !dir || !*dir)
+		return rt_strdup(name);
+	dl = strlen(dir);
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;
+	return rt_asprintf("%.*s/%s", (int)dl, dir, name);
+}
+
+char *rt_path_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return rt_strdup(".");
+	if (slash == path)
+		return rt_strdup("/");
+	return rt_strndup(path, (size_t)(slash - path));
+}
+
+const char *rt_path_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* Removes "." and "x/.." components and duplicate slashes from an absolute path. */
+static void normalise(char *p)
+{
+	char *out = p, *in = p;
+
+	while (*in) {
+		if (in[0] == '/' && in[1] == '/') {
+			in++;
+		} else if (in[0] == '/' && in[1] == '.' && (in[2] == '/' || in[2] == '\0')) {
+			in += 2;
+		} else if (in[0] == '/' && in[1] == '.' && in[2] == '.' && (in[3] == '/' || in[3] == '\0')) {
+			in += 3;
+			while (out > p && *--out != '/')
+				;
+		} else {
+			*out++ = *in++;
+		}
+	}
+	if (out == p)
+		*out++ = '/';
+	*out = '\0';
+}
+
+char *rt_path_absolute(const char *path, const char *base)
+{
+	char *joined, cwd[PATH_MAX];
+
+	if (path[0] == '/') {
+		joined = rt_strdup(path);
+	} else if (base) {
+		joined = rt_path_join(base, path);
+	} else {
+		if (!getcwd(cwd, sizeof(cwd))) {
+			rt_error_set(RT_EIO, "cannot find the current directory: %s", strerror(errno));
+			return NULL;
+		}
+		joined = rt_path_join(cwd, path);
+	}
+	if (!joined)
+		return NULL;
+	if (joined[0] != '/') {
+		char *abs = rt_path_absolute(joined, NULL);
+		free(joined);
+		return abs;
+	}
+	normalise(joined);
+	return joined;
+}
+
+int rt_dir_list(const char *dir, const char *suffix, struct rt_strlist *out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t sl = suffix ? strlen(suffix) : 0;
+
+	if (!d)
+		return io_error("open directory", dir, errno);
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		size_t nl = strlen(de->d_name);
+		if (de->d_name[0] == '.')
+			continue;
+		if (suffix && (nl < sl || strcmp(de->d_name + nl - sl, suffix) != 0))
+			continue;
+		if (rt_strlist_push(out, de->d_name) < 0) {
+			closedir(d);
+			return RT_ENOMEM;
+		}
+	}
+	closedir(d);
+	rt_strlist_sort(out);
+	return 0;
+}
+
+int rt_mkdir_p(const char *path, int mode)
+{
+	char *copy = rt_strdup(path);
+	int rc = 0;
+
+	if (!copy)
+		return RT_ENOMEM;
+	for (char *p = copy + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char saved = *p;
+			*p = '\0';
+			if (mkdir(copy, (mode_t)mode) < 0 && errno != EEXIST) {
+				rc = io_error("create directory", copy, errno);
+				break;
+			}
+			*p = saved;
+			if (saved == '\0')
+				break;
+		}
+	}
+	free(copy);
+	return rc;
+}

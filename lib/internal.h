@@ -1,0 +1,109 @@
+/*
+ * internal.h - helpers shared by the modules of libretort, not part of the public API.
+ *
+ * Allocation goes through rt_malloc() and friends so that tests can make the Nth
+ * allocation fail; each of them sets RT_ENOMEM in the error slot when it fails.
+ * Errors are set with rt_error_set() where they are detected and passed up unchanged.
+ */
+#ifndef RETORT_INTERNAL_H
+#define RETORT_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include "retort.h"
+
+#define RT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* alloc.c: all return NULL (and set RT_ENOMEM) on failure */
+void *rt_malloc(size_t n);
+void *rt_calloc(size_t n, size_t size);
+void *rt_realloc(void *p, size_t n);
+/* Grows *array (of *cap elements of size) to hold at least need elements. */
+int rt_grow_array(void *array_ptr, size_t *cap, size_t need, size_t size);
+char *rt_strdup(const char *s);
+char *rt_strndup(const char *s, size_t n);
+char *rt_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* error.c: each returns code, so `return rt_error_set(RT_EINPUT, ...)` reads well. */
+int rt_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int rt_error_vset(int code, const char *fmt, va_list ap);
+/* Attaches a location / detail / hint / context to the current error. */
+void rt_error_set_location(const char *file, int line);
+void rt_error_set_detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void rt_error_set_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void rt_error_set_context(const char *text);
+void rt_error_set_sqlstate(const char *sqlstate);
+void rt_error_set_db_code(int code);
+void rt_error_set_signal(int sig);
+/* Prefixes the current message: "<prefix>: <old message>". */
+void rt_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Moves the current error into a diagnostic. */
+int rt_diags_add_error(struct rt_diags *d, const char *kind);
+
+/* hashmap.c: string keys (borrowed, must outlive the map) to pointers. */
+struct rt_map {
+	struct rt_map_entry *slots;
+	size_t cap;   /* power of two */
+	size_t count;
+};
+struct rt_map_entry {
+	const char *key;
+	size_t hash;
+	void *value;
+};
+void rt_map_init(struct rt_map *m);
+int rt_map_put(struct rt_map *m, const char *key, void *value); /* replaces */
+void *rt_map_get(const struct rt_map *m, const char *key);
+void rt_map_release(struct rt_map *m);
+
+/* fsutil.c */
+/* Reads a whole file; *out is NUL-terminated. RT_EIO / RT_ENOTFOUND with the path. */
+int rt_file_read(const char *path, char **out, size_t *len);
+/* Reads at most max bytes from the start of a file. */
+int rt_file_read_prefix(const char *path, size_t max, char **out, size_t *len);
+/* Creates path with O_EXCL and the given mode, writes data. RT_EEXISTS if it exists. */
+int rt_file_write_new(const char *path, const char *data, size_t len, int mode);
+int rt_path_exists(const char *path);
+int rt_path_is_dir(const char *path);
+/* dir + "/" + name, or name when it is absolute. */
+char *rt_path_join(const char *dir, const char *name);
+/* The directory part of path ("." when there is none). */
+char *rt_path_dirname(const char *path);
+const char *rt_path_basename(const char *path);
+/* An absolute, normalised version of path (no symlink resolution); relative to base when not absolute (NULL: cwd). */
+char *rt_path_absolute(const char *path, const char *base);
+/* Names in dir ending in suffix (NULL: all), sorted; skips names starting with '.'. */
+int rt_dir_list(const char *dir, const char *suffix, struct rt_strlist *out);
+int rt_mkdir_p(const char *path, int mode);
+
+/* clock.c */
+double rt_now_ms(void);          /* monotonic milliseconds */
+void rt_sleep_ms(long ms);
+/* The current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
+void rt_utc_now_iso(char out[32]);
+
+/* random.c: n random bytes from the kernel */
+int rt_random_bytes(void *buf, size_t n);
+
+/* Parses a duration: "5s", "250ms", "2min", "1h", or a bare number of seconds. */
+int rt_parse_duration_ms(const char *text, long *out);
+
+/* graph internals shared by graph.c, target.c, order.c, plan.c */
+struct rt_graph_priv {
+	struct rt_map by_id;
+	struct rt_map by_label;
+};
+
+/* Appends to out, in upgrade order, the revisions of the set marked in want[] (indexed by
+ * rev->index), parents and depends_on targets before the revisions that need them; ties
+ * are broken by the order of down_revision, then depends_on, in each header. */
+int rt_graph_topo_order(const struct rt_graph *g, const unsigned char *want, struct rt_revlist *out);
+/* Marks in mark[] every ancestor of r (parents and depends_on, transitively), r included
+ * when include_self. */
+int rt_graph_mark_ancestors(const struct rt_graph *g, struct rt_revision *r, int include_self,
+                            unsigned char *mark);
+/* Marks every descendant of r (children and dependents, transitively). */
+int rt_graph_mark_descendants(const struct rt_graph *g, struct rt_revision *r, int include_self,
+                              unsigned char *mark);
+
+#endif

@@ -1,0 +1,526 @@
+/*
+ * retort.h - the public API of libretort, the library behind the `retort` command.
+ *
+ * This header is the specification. The command-line front end in cmd/ includes only
+ * this file. Conventions, followed everywhere:
+ *
+ *  - Functions that can fail return 0 on success and a negative RT_E* code on failure.
+ *    The failure is described once, where it is detected, in the calling thread's error
+ *    slot (rt_error_last()); callers pass the code up unchanged.
+ *  - rt_x_open()/rt_x_load() hand the caller an object freed with rt_x_free(). Every
+ *    _free() and _release() accepts NULL. _release() frees what a caller-owned struct
+ *    holds, _free() the struct as well.
+ *  - Getters lend pointers that stay valid as long as the object they came from.
+ *  - The library never prints, never calls exit() and never reads argv; it reports
+ *    through return values, the error slot, and callbacks the caller supplies.
+ */
+#ifndef RETORT_H
+#define RETORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RT_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------------------------
+ * Errors
+ * ------------------------------------------------------------------------------------ */
+
+enum rt_errcode {
+	RT_OK = 0,
+	RT_ERROR = -1,         /* anything not listed below */
+	RT_ENOMEM = -2,        /* out of memory */
+	RT_EUSAGE = -3,        /* bad usage: options, arguments */
+	RT_EINPUT = -4,        /* bad input: config, revision scripts, graph */
+	RT_ENOTFOUND = -5,     /* a revision, label, file or template that does not exist */
+	RT_EAMBIGUOUS = -6,    /* a prefix or relative target that matches several revisions */
+	RT_EMULTIHEADS = -7,   /* "head" asked for while there are several */
+	RT_ECYCLE = -8,        /* the revision graph has a cycle */
+	RT_EIRREVERSIBLE = -9, /* a downgrade would pass through a revision without a downgrade */
+	RT_EDB = -10,          /* the database reported an error, or a connection failed */
+	RT_ELOCKED = -11,      /* another run holds the migration lock and we gave up waiting */
+	RT_EINTERRUPTED = -12, /* SIGINT or SIGTERM arrived; rt_error_last()->signal says which */
+	RT_EIO = -13,          /* reading or writing a file failed */
+	RT_EEXISTS = -14,      /* refusing to overwrite a file or fill a non-empty directory */
+	RT_ESTATE = -15,       /* the database's version table does not match the scripts */
+};
+
+/* The last error of the calling thread. All strings may be NULL except message. */
+struct rt_error {
+	int code;         /* an enum rt_errcode */
+	char *message;    /* primary message: lowercase, no final period, secrets masked */
+	char *detail;     /* a full sentence, or NULL */
+	char *hint;       /* a full sentence, or NULL */
+	char *file;       /* the file the problem is in, or NULL */
+	int line;         /* 1-based line in file, 0 when unknown */
+	char sqlstate[8]; /* PostgreSQL SQLSTATE, or "" ; SQLite errors leave it empty */
+	int db_code;      /* SQLite extended result code, 0 otherwise */
+	int signal;       /* for RT_EINTERRUPTED: SIGINT or SIGTERM */
+	char *context;    /* extra lines to show verbatim (a statement with a caret), or NULL */
+};
+
+/* The calling thread's last error. Never NULL: without an error, code is 0 and message "". */
+const struct rt_error *rt_error_last(void);
+void rt_error_clear(void);
+
+/* ------------------------------------------------------------------------------------
+ * Growable buffer. Invariants: ptr is never NULL and always NUL-terminated; len counts
+ * the bytes before the NUL. A buffer that failed to grow keeps its old contents and the
+ * call returns RT_ENOMEM.
+ * ------------------------------------------------------------------------------------ */
+
+struct rt_buf {
+	char *ptr;
+	size_t len;
+	size_t cap; /* 0 while ptr points at a static "" */
+};
+#define RT_BUF_INIT { rt_buf__empty, 0, 0 }
+extern char rt_buf__empty[];
+
+void rt_buf_init(struct rt_buf *b);
+int rt_buf_grow(struct rt_buf *b, size_t extra);
+int rt_buf_add(struct rt_buf *b, const void *data, size_t len);
+int rt_buf_puts(struct rt_buf *b, const char *s);
+int rt_buf_putc(struct rt_buf *b, char c);
+int rt_buf_addf(struct rt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rt_buf_truncate(struct rt_buf *b, size_t len);
+void rt_buf_clear(struct rt_buf *b);
+/* Hands the bytes to the caller (free() them); the buffer is empty afterwards. NULL when out of memory. */
+char *rt_buf_detach(struct rt_buf *b);
+void rt_buf_release(struct rt_buf *b);
+
+/* ------------------------------------------------------------------------------------
+ * String list: an owned, ordered list of owned strings.
+ * ------------------------------------------------------------------------------------ */
+
+struct rt_strlist {
+	char **items;
+	size_t n;
+	size_t cap;
+};
+#define RT_STRLIST_INIT { NULL, 0, 0 }
+
+int rt_strlist_push(struct rt_strlist *l, const char *s);        /* copies s */
+int rt_strlist_push_owned(struct rt_strlist *l, char *s);        /* takes s; frees it on failure */
+int rt_strlist_contains(const struct rt_strlist *l, const char *s);
+void rt_strlist_sort(struct rt_strlist *l);
+void rt_strlist_release(struct rt_strlist *l);
+
+/* ------------------------------------------------------------------------------------
+ * Secrets. Every string the library puts into an error, a diagnostic or a callback has
+ * the registered secrets replaced by "****". Front ends pass their own output through
+ * rt_mask() as well.
+ * ------------------------------------------------------------------------------------ */
+
+void rt_secret_add(const char *secret); /* ignored when NULL or empty */
+/* A copy of text with every registered secret replaced by "****"; NULL when out of memory. */
+char *rt_mask(const char *text);
+void rt_secrets_clear(void);
+
+/* ------------------------------------------------------------------------------------
+ * Diagnostics: several problems found at once (graph validation, `check`).
+ * ------------------------------------------------------------------------------------ */
+
+enum rt_severity { RT_SEV_ERROR = 0, RT_SEV_WARNING = 1 };
+
+struct rt_diag {
+	enum rt_severity severity;
+	char *kind;    /* stable identifier, e.g. "duplicate-id", "checksum-mismatch" */
+	char *file;    /* may be NULL */
+	int line;      /* 0 when unknown */
+	char *message; /* lowercase, no final period */
+	char *hint;    /* may be NULL */
+};
+
+struct rt_diags {
+	struct rt_diag *items;
+	size_t n;
+	size_t cap;
+};
+#define RT_DIAGS_INIT { NULL, 0, 0 }
+
+int rt_diags_add(struct rt_diags *d, enum rt_severity sev, const char *kind, const char *file,
+                 int line, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+size_t rt_diags_count(const struct rt_diags *d, enum rt_severity sev);
+void rt_diags_release(struct rt_diags *d);
+
+/* ------------------------------------------------------------------------------------
+ * Configuration (retort.yaml)
+ * ------------------------------------------------------------------------------------ */
+
+enum rt_txn_mode { RT_TXN_PER_REVISION = 0, RT_TXN_ALL = 1 };
+
+struct rt_var {
+	char *name;
+	char *value;
+};
+
+struct rt_config {
+	char *path;                        /* absolute path of the config file */
+	char *dir;                         /* its directory */
+	char *script_location;             /* absolute; holds versions/ */
+	struct rt_strlist version_locations; /* absolute; <script_location>/versions first */
+	char *file_template;               /* default "%(rev)s_%(slug)s" */
+	char *url;                         /* effective database URL; may hold a password (registered as a secret) */
+	char *url_source;                  /* "--url", "RETORT_DATABASE_URL", "DATABASE_URL", "config", "environment NAME" */
+	char *version_table;               /* default "retort_version" */
+	char *history_table;               /* default "<version_table>_history" */
+	char *version_table_schema;        /* NULL: the backend's default */
+	enum rt_txn_mode transaction;
+	struct rt_var *vars;               /* config variables, then -x overrides */
+	size_t nvars;
+	long lock_wait_ms;                 /* how long to wait for the migration lock; default 60000 */
+	char *environment;                 /* the selected environment, or NULL */
+	struct rt_strlist environments;    /* names of all environments in the file */
+	struct {
+		long busy_timeout_ms;          /* default 5000 */
+	} sqlite;
+	struct {
+		long lock_timeout_ms;          /* default 5000 */
+		long statement_timeout_ms;     /* default 0: off */
+		int lock_retries;              /* default 5 */
+	} postgresql;
+};
+
+struct rt_config_options {
+	const char *path;        /* -c FILE; NULL: retort.yaml in the current directory */
+	const char *environment; /* -e NAME; NULL: none */
+	const char *url;         /* --url; NULL: none */
+	const char *const *vars; /* -x NAME=VALUE entries */
+	size_t nvars;
+};
+
+/* Loads and validates the config. RT_ENOTFOUND when there is no config file, RT_EINPUT
+ * (with file and line) for anything malformed or unknown. */
+int rt_config_load(struct rt_config **out, const struct rt_config_options *opts);
+void rt_config_free(struct rt_config *cfg);
+/* The value of variable name, or NULL. */
+const char *rt_config_var(const struct rt_config *cfg, const char *name);
+
+/* ------------------------------------------------------------------------------------
+ * Database URLs
+ * ------------------------------------------------------------------------------------ */
+
+enum rt_dialect { RT_DIALECT_SQLITE = 0, RT_DIALECT_POSTGRESQL = 1 };
+
+/* Which dialect a URL speaks; RT_EINPUT for an unknown scheme. */
+int rt_url_dialect(const char *url, enum rt_dialect *out);
+/* A copy of url with its password replaced by "****"; NULL when out of memory. */
+char *rt_url_masked(const char *url);
+/* Registers the password inside url (userinfo or password=...) as a secret. */
+void rt_url_register_secret(const char *url);
+
+/* ------------------------------------------------------------------------------------
+ * Revision scripts
+ * ------------------------------------------------------------------------------------ */
+
+/* Flags of a statement, set by the splitter and classifier. */
+enum rt_stmt_flags {
+	RT_STMT_NO_TXN = 1 << 0,     /* cannot run inside a transaction block (PostgreSQL) */
+	RT_STMT_IDEMPOTENT = 1 << 1, /* safe to run again after a partial failure */
+};
+
+/* One SQL statement of a section, variables substituted. */
+struct rt_stmt {
+	char *sql;        /* the statement without its terminating ';' (owned) */
+	size_t len;
+	const char *path; /* the revision file (borrowed from the script) */
+	int line;         /* 1-based line of its first token in the file */
+	unsigned flags;
+};
+
+struct rt_section {
+	int present;      /* the marker line exists */
+	int line;         /* line of the marker, 0 if absent */
+	struct rt_stmt *stmts;
+	size_t n;
+};
+
+struct rt_script {
+	char *path;
+	char checksum[65];        /* sha256 of the file's bytes, lowercase hex */
+	struct rt_section upgrade;
+	struct rt_section downgrade;
+};
+
+struct rt_revision {
+	char *id;
+	char *path;               /* absolute path of the file */
+	int line;                 /* line of the "revision:" key */
+	struct rt_strlist down;   /* down_revision entries as written */
+	struct rt_strlist branch_labels;
+	struct rt_strlist depends_on; /* ids, id prefixes or branch labels as written */
+	char *message;            /* may be "" */
+	char *create_date;        /* may be NULL */
+	int transactional;        /* header "transactional:", default 1 */
+	int down_line, depends_line, labels_line; /* lines of those keys, 0 if absent */
+
+	/* Set by the graph (read-only for callers). */
+	size_t index;             /* position in rt_graph.revs */
+	struct rt_revision **parents;    /* resolved down revisions */
+	size_t nparents;
+	struct rt_revision **deps;       /* resolved depends_on */
+	size_t ndeps;
+	struct rt_revision **children;   /* revisions whose down_revision is this one */
+	size_t nchildren;
+	struct rt_revision **dependents; /* revisions that depend_on this one */
+	size_t ndependents;
+	struct rt_strlist member_of;     /* branch labels this revision belongs to (propagated) */
+
+	struct rt_script *script; /* NULL until rt_revision_load_script() */
+};
+
+/* Parses only the YAML header of a revision file. RT_EINPUT names file and line. */
+int rt_revision_read_header(struct rt_revision **out, const char *path);
+/* Parses a header from memory (path is used for messages only). */
+int rt_revision_parse_header(struct rt_revision **out, const char *path, const char *text, size_t len);
+void rt_revision_free(struct rt_revision *rev);
+/* 1 when id is 1-32 characters of [A-Za-z0-9_]. */
+int rt_revision_id_valid(const char *id);
+
+/* Parses a whole revision file: sections, statements split for dialect, variables
+ * substituted from cfg (may be NULL: then any ${name} is an error). */
+int rt_script_parse(struct rt_script **out, const char *path, const char *text, size_t len,
+                    enum rt_dialect dialect, const struct rt_config *cfg);
+void rt_script_free(struct rt_script *s);
+
+/* Splits SQL text into statements. base_line is the line of text[0] in its file. The
+ * statements' sql are copies without the terminating ';'; comments-only pieces are
+ * dropped. RT_EINPUT for an unterminated string, quoted identifier, comment or
+ * dollar quote, naming path and the line it starts on. */
+int rt_sql_split(enum rt_dialect dialect, const char *path, const char *text, size_t len,
+                 int base_line, struct rt_stmt **out, size_t *nout);
+void rt_stmts_free(struct rt_stmt *stmts, size_t n);
+
+/* Replaces ${name} references in text (outside comments) by their values. An undefined
+ * name is RT_EINPUT naming path and line (line of text[0] is base_line). *out is a new
+ * string. */
+int rt_vars_substitute(const char *text, size_t len, const struct rt_config *cfg,
+                       const char *path, int base_line, char **out);
+
+/* sha256 of len bytes as 64 lowercase hex digits plus NUL. */
+int rt_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* ------------------------------------------------------------------------------------
+ * The revision graph
+ * ------------------------------------------------------------------------------------ */
+
+struct rt_graph {
+	struct rt_revision **revs;   /* sorted by id */
+	size_t n;
+	struct rt_revision **heads;  /* revisions nothing descends from, sorted by id */
+	size_t nheads;
+	struct rt_revision **bases;  /* revisions without down revisions, sorted by id */
+	size_t nbases;
+	struct rt_diags problems;    /* everything wrong with the scripts; errors make it unusable */
+	enum rt_dialect dialect;
+	const struct rt_config *cfg; /* borrowed */
+	void *priv;
+};
+
+/* Reads every revision header in cfg's version locations and builds the graph. Returns
+ * 0 even when the graph has problems: they are in g->problems (all of them). Fails only
+ * for errors that stop the reading (a version directory that cannot be opened, memory). */
+int rt_graph_load(struct rt_graph **out, const struct rt_config *cfg, enum rt_dialect dialect);
+void rt_graph_free(struct rt_graph *g);
+/* RT_EINPUT, with the first problem in the error slot, when g has error-level problems. */
+int rt_graph_require_valid(const struct rt_graph *g);
+/* Exact id lookup; NULL when absent. */
+struct rt_revision *rt_graph_get(const struct rt_graph *g, const char *id);
+/* The revision carrying branch label, or NULL. */
+struct rt_revision *rt_graph_get_label(const struct rt_graph *g, const char *label);
+/* Looks up a full id, a branch label or a unique id prefix. RT_ENOTFOUND / RT_EAMBIGUOUS
+ * (the message lists the candidates). */
+int rt_graph_lookup(const struct rt_graph *g, const char *ref, struct rt_revision **out);
+/* Loads and parses the revision's body (once; cached in rev->script). */
+int rt_graph_load_script(const struct rt_graph *g, struct rt_revision *rev);
+
+/* A set of revisions, in a meaningful order where one is stated. */
+struct rt_revlist {
+	struct rt_revision **items;
+	size_t n;
+	size_t cap;
+};
+#define RT_REVLIST_INIT { NULL, 0, 0 }
+int rt_revlist_push(struct rt_revlist *l, struct rt_revision *r);
+int rt_revlist_contains(const struct rt_revlist *l, const struct rt_revision *r);
+void rt_revlist_release(struct rt_revlist *l);
+
+/* The state of a database: the version rows, and every revision they imply. */
+struct rt_state {
+	struct rt_revlist heads;  /* the version table rows, sorted by id */
+	unsigned char *applied;   /* applied[rev->index] != 0 for every applied revision */
+	size_t napplied;
+};
+
+/* Builds the state from version rows. RT_ESTATE when a row names an unknown revision,
+ * or when one row is an ancestor of another (the table lies). */
+int rt_state_from_heads(struct rt_state *out, const struct rt_graph *g,
+                        const char *const *heads, size_t nheads);
+void rt_state_release(struct rt_state *st);
+
+/* Revisions from the range spec ("A:B", "A:", ":B", "current" on either side, or a single
+ * target), newest first (reverse of the upgrade order). cur may be NULL unless the spec
+ * uses "current". */
+int rt_graph_range(const struct rt_graph *g, const char *spec, const struct rt_state *cur,
+                   struct rt_revlist *out);
+/* Every revision, newest first. */
+int rt_graph_all_newest_first(const struct rt_graph *g, struct rt_revlist *out);
+
+/* ------------------------------------------------------------------------------------
+ * Plans: what an upgrade, downgrade or stamp will do
+ * ------------------------------------------------------------------------------------ */
+
+enum rt_direction { RT_UPGRADE = 0, RT_DOWNGRADE = 1, RT_STAMP = 2 };
+
+/* One change to the version table. */
+enum rt_verop_kind { RT_VER_INSERT, RT_VER_UPDATE, RT_VER_DELETE };
+struct rt_verop {
+	enum rt_verop_kind kind;
+	const char *from; /* UPDATE and DELETE: the row changed */
+	const char *to;   /* INSERT and UPDATE: the new row */
+};
+
+struct rt_step {
+	struct rt_revision *rev;   /* NULL for a stamp step */
+	enum rt_direction direction;
+	struct rt_verop *ops;
+	size_t nops;
+	int transactional;         /* 0: runs outside a transaction block */
+};
+
+struct rt_plan {
+	enum rt_direction direction;
+	struct rt_step *steps;
+	size_t n;
+	struct rt_revlist heads_before;  /* version rows before */
+	struct rt_revlist heads_after;   /* version rows after */
+	int purge;                       /* stamp --purge: delete every row first */
+};
+
+/* Resolves target against the graph and the database state, and lists the steps in
+ * order. Targets: head, heads, base, an id or unique prefix, a branch label, LABEL@head,
+ * LABEL@base, +N, -N, REV+N, REV-N, LABEL@+N, LABEL@-N. Errors: RT_ENOTFOUND,
+ * RT_EAMBIGUOUS, RT_EMULTIHEADS, RT_EUSAGE (a target that makes no sense in this
+ * direction), RT_EIRREVERSIBLE (downgrade through a revision without a downgrade
+ * section; scripts are loaded to find out). */
+int rt_plan_build(struct rt_plan **out, const struct rt_graph *g, const struct rt_state *cur,
+                  enum rt_direction dir, const char *target);
+/* A stamp: rewrite the version rows to target without running scripts. With purge, the
+ * current rows are ignored and deleted. */
+int rt_plan_stamp(struct rt_plan **out, const struct rt_graph *g, const struct rt_state *cur,
+                  const char *target, int purge);
+void rt_plan_free(struct rt_plan *p);
+
+/* ------------------------------------------------------------------------------------
+ * Running: online against a database, or offline as SQL text
+ * ------------------------------------------------------------------------------------ */
+
+/* A history row (see rt_db_history). Times are ISO 8601 UTC text. */
+struct rt_history_row {
+	long long id;
+	char *revision;
+	char *direction;     /* "upgrade", "downgrade", "stamp" */
+	char *status;        /* "running", "applied", "failed" */
+	char *checksum;      /* may be NULL */
+	char *started_at;
+	char *finished_at;   /* may be NULL */
+	double duration_ms;  /* -1 when unknown */
+	char *retort_version;
+	int statement_index; /* -1 when not applicable */
+	char *error;         /* may be NULL */
+};
+void rt_history_rows_free(struct rt_history_row *rows, size_t n);
+
+/* An open database connection behind one of the backends. */
+struct rt_db;
+
+enum rt_db_open_flags {
+	RT_DB_READONLY = 1 << 0, /* never create anything (a missing SQLite file reads as empty) */
+};
+
+int rt_db_open(struct rt_db **out, const struct rt_config *cfg, unsigned flags);
+void rt_db_close(struct rt_db *db);
+enum rt_dialect rt_db_dialect(const struct rt_db *db);
+/* The version rows, sorted. A missing version table reads as no rows. */
+int rt_db_heads(struct rt_db *db, struct rt_strlist *out);
+/* History rows, oldest first; revision NULL for all. A missing table reads as none. */
+int rt_db_history(struct rt_db *db, const char *revision, struct rt_history_row **out, size_t *nout);
+
+/* Events a run reports while it goes. Every callback may be NULL. */
+struct rt_run_events {
+	void *ctx;
+	void (*step_begin)(void *ctx, const struct rt_step *step);
+	/* status is 0 on success or the error code; ms is wall time */
+	void (*step_end)(void *ctx, const struct rt_step *step, int status, double ms);
+	void (*notice)(void *ctx, const char *message);
+};
+
+/* Runs a plan against an open database: takes the migration lock, re-reads the state
+ * under it, and executes. Use rt_migrate() unless you built the plan yourself. */
+int rt_run_plan(struct rt_db *db, const struct rt_graph *g, struct rt_plan *plan,
+                const struct rt_run_events *ev);
+
+/* Upgrade/downgrade/stamp a database to target: lock, read state, plan, run, unlock.
+ * *plan_out, when not NULL, receives the executed plan (free with rt_plan_free). */
+int rt_migrate(struct rt_db *db, const struct rt_graph *g, enum rt_direction dir,
+               const char *target, int purge, const struct rt_run_events *ev,
+               struct rt_plan **plan_out);
+
+/* Writes the SQL that a plan would run, as a script for the dialect's own client
+ * (sqlite3 -bail, psql -v ON_ERROR_STOP=1). write() receives consecutive pieces. */
+struct rt_writer {
+	void *ctx;
+	int (*write)(void *ctx, const char *data, size_t len); /* 0 or an RT_E* code */
+};
+int rt_offline_sql(const struct rt_graph *g, const struct rt_plan *plan, const struct rt_writer *w);
+
+/* Splits "FROM:TO" for offline mode. from is NULL when absent ("TO" alone). */
+int rt_offline_range(const char *spec, char **from, char **to);
+
+/* ------------------------------------------------------------------------------------
+ * Creating files: init, revision, merge
+ * ------------------------------------------------------------------------------------ */
+
+/* The directory holding templates: $RETORT_TEMPLATE_DIR, else <exe dir>/templates,
+ * else <exe dir>/../share/retort/templates. */
+int rt_templates_dir(char **out);
+/* Names of the project templates (sorted) and the first line of each one's README. */
+int rt_templates_list(struct rt_strlist *names, struct rt_strlist *descriptions);
+/* Copies template name into dir (created if missing). RT_EEXISTS when dir is not empty. */
+int rt_templates_init(const char *dir, const char *name);
+
+struct rt_new_revision {
+	const char *message;
+	const char *const *parents;   /* refs to resolve; NULL/0: the single head */
+	size_t nparents;
+	int parents_given;            /* 1: use parents even if empty ("base") */
+	const char *branch_label;     /* may be NULL */
+	const char *const *depends_on;
+	size_t ndepends;
+	const char *rev_id;           /* NULL: 12 random hex digits */
+	int splice;                   /* allow a parent that is not a head */
+	int merge;                    /* a merge: at least two parents required */
+};
+/* Writes a new revision file from the project's revision template. *path_out (may be
+ * NULL) receives the path written. Never overwrites a file (RT_EEXISTS). */
+int rt_revision_create(const struct rt_graph *g, const struct rt_new_revision *spec, char **path_out);
+
+/* ------------------------------------------------------------------------------------
+ * check
+ * ------------------------------------------------------------------------------------ */
+
+/* Adds to diags everything wrong with the scripts (graph problems, unparsable bodies,
+ * undefined variables) and, when db is not NULL, with the database against the scripts
+ * (unknown version rows, changed or missing files of applied revisions). */
+int rt_check(const struct rt_graph *g, struct rt_db *db, struct rt_diags *diags);
+
+/* ------------------------------------------------------------------------------------
+ * Test hooks
+ * ------------------------------------------------------------------------------------ */
+
+/* Makes the nth allocation from now (1-based) and every one after it fail; 0 turns it off. */
+void rt_alloc_fail_after(long n);
+
+#endif

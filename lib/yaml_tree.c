@@ -1,0 +1,263 @@
+/*
+ * yaml_tree.c - builds struct rt_ynode trees from libyaml events (see yaml_tree.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+#include "internal.h"
+#include "yaml_tree.h"
+
+#define MAX_DEPTH 32
+
+struct ctx {
+	yaml_parser_t parser;
+	const char *path;
+	int base_line;
+};
+
+void rt_ynode_free(struct rt_ynode *n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; i < n->n; i++)
+		rt_ynode_free(n->items[i]);
+	free(n->items);
+	free(n->value);
+	free(n);
+}
+
+static int file_line(struct ctx *c, const yaml_mark_t *m)
+{
+	return c->base_line + (int)m->line;
+}
+
+static int yaml_error(struct ctx *c)
+{
+	const yaml_parser_t *p = &c->parser;
+	int line = file_line(c, p->problem_mark.line || p->problem_mark.column ? &p->problem_mark
+	                                                                        : &p->context_mark);
+	if (p->error == YAML_MEMORY_ERROR)
+		return rt_error_set(RT_ENOMEM, "out of memory");
+	rt_error_set(RT_EINPUT, "%s:%d: invalid YAML: %s%s%s", c->path, line,
+	             p->problem ? p->problem : "syntax error", p->context ? " " : "",
+	             p->context ? p->context : "");
+	rt_error_set_location(c->path, line);
+	return RT_EINPUT;
+}
+
+static int next_event(struct ctx *c, yaml_event_t *ev)
+{
+	if (!yaml_parser_parse(&c->parser, ev))
+		return yaml_error(c);
+	return 0;
+}
+
+static int add_item(struct rt_ynode *parent, struct rt_ynode *child, size_t *cap)
+{
+	if (rt_grow_array(&parent->items, cap, parent->n + 1, sizeof(*parent->items)) < 0) {
+		rt_ynode_free(child);
+		return RT_ENOMEM;
+	}
+	parent->items[parent->n++] = child;
+	return 0;
+}
+
+static int parse_node(struct ctx *c, yaml_event_t *ev, int depth, struct rt_ynode **out);
+
+static int parse_collection(struct ctx *c, struct rt_ynode *node, yaml_event_type_t end, int depth)
+{
+	size_t cap = 0;
+	yaml_event_t ev;
+
+	for (;;) {
+		struct rt_ynode *child = NULL;
+		int rc = next_event(c, &ev);
+		if (rc < 0)
+			return rc;
+		if (ev.type == end) {
+			yaml_event_delete(&ev);
+			return 0;
+		}
+		rc = parse_node(c, &ev, depth + 1, &child);
+		yaml_event_delete(&ev);
+		if (rc < 0)
+			return rc;
+		if (node->kind == RT_Y_MAP && node->n % 2 == 0) {
+			if (child->kind != RT_Y_SCALAR) {
+				int line = child->line;
+				rt_ynode_free(child);
+				rt_error_set(RT_EINPUT, "%s:%d: invalid YAML: a mapping key must be a plain string",
+				             c->path, line);
+				rt_error_set_location(c->path, line);
+				return RT_EINPUT;
+			}
+			for (size_t i = 0; i < node->n; i += 2) {
+				if (strcmp(node->items[i]->value, child->value) == 0) {
+					int line = child->line;
+					rt_error_set(RT_EINPUT, "%s:%d: duplicate key '%s' (first at line %d)", c->path,
+					             line, child->value, node->items[i]->line);
+					rt_error_set_location(c->path, line);
+					rt_ynode_free(child);
+					return RT_EINPUT;
+				}
+			}
+		}
+		if (add_item(node, child, &cap) < 0)
+			return RT_ENOMEM;
+	}
+}
+
+static int parse_node(struct ctx *c, yaml_event_t *ev, int depth, struct rt_ynode **out)
+{
+	struct rt_ynode *node;
+	int rc = 0;
+
+	*out = NULL;
+	if (depth > MAX_DEPTH) {
+		int line = file_line(c, &ev->start_mark);
+		rt_error_set(RT_EINPUT, "%s:%d: YAML nested more than %d levels deep", c->path, line,
+		             MAX_DEPTH);
+		rt_error_set_location(c->path, line);
+		return RT_EINPUT;
+	}
+	if (ev->type == YAML_ALIAS_EVENT) {
+		int line = file_line(c, &ev->start_mark);
+		rt_error_set(RT_EINPUT, "%s:%d: YAML aliases (*name) are not supported here", c->path, line);
+		rt_error_set_location(c->path, line);
+		return RT_EINPUT;
+	}
+	node = rt_calloc(1, sizeof(*node));
+	if (!node)
+		return RT_ENOMEM;
+	node->line = file_line(c, &ev->start_mark);
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		node->kind = RT_Y_SCALAR;
+		node->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+		node->value = rt_strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+		if (!node->value)
+			rc = RT_ENOMEM;
+		else if (strlen(node->value) != ev->data.scalar.length) {
+			rt_error_set(RT_EINPUT, "%s:%d: a YAML value contains a NUL character", c->path,
+			             node->line);
+			rt_error_set_location(c->path, node->line);
+			rc = RT_EINPUT;
+		}
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+		node->kind = RT_Y_SEQ;
+		rc = parse_collection(c, node, YAML_SEQUENCE_END_EVENT, depth);
+		break;
+	case YAML_MAPPING_START_EVENT:
+		node->kind = RT_Y_MAP;
+		rc = parse_collection(c, node, YAML_MAPPING_END_EVENT, depth);
+		break;
+	default:
+		rt_error_set(RT_EINPUT, "%s:%d: unexpected YAML structure", c->path, node->line);
+		rt_error_set_location(c->path, node->line);
+		rc = RT_EINPUT;
+	}
+	if (rc < 0) {
+		rt_ynode_free(node);
+		return rc;
+	}
+	*out = node;
+	return 0;
+}
+
+int rt_yaml_parse(const char *path, const char *text, size_t len, int base_line,
+                  struct rt_ynode **out)
+{
+	struct ctx c;
+	yaml_event_t ev;
+	struct rt_ynode *root = NULL;
+	int rc = 0, docs = 0;
+
+	*out = NULL;
+	c.path = path;
+	c.base_line = base_line;
+	if (!yaml_parser_initialize(&c.parser))
+		return rt_error_set(RT_ENOMEM, "out of memory");
+	yaml_parser_set_input_string(&c.parser, (const unsigned char *)text, len);
+	for (;;) {
+		if ((rc = next_event(&c, &ev)) < 0)
+			break;
+		if (ev.type == YAML_STREAM_END_EVENT) {
+			yaml_event_delete(&ev);
+			break;
+		}
+		if (ev.type == YAML_DOCUMENT_START_EVENT) {
+			if (++docs > 1) {
+				int line = file_line(&c, &ev.start_mark);
+				yaml_event_delete(&ev);
+				rt_error_set(RT_EINPUT, "%s:%d: only one YAML document is allowed", path, line);
+				rt_error_set_location(path, line);
+				rc = RT_EINPUT;
+				break;
+			}
+		} else if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT ||
+		           ev.type == YAML_SCALAR_EVENT || ev.type == YAML_ALIAS_EVENT) {
+			rc = parse_node(&c, &ev, 0, &root);
+			yaml_event_delete(&ev);
+			if (rc < 0)
+				break;
+			continue;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&c.parser);
+	if (rc < 0) {
+		rt_ynode_free(root);
+		return rc;
+	}
+	*out = root;
+	return 0;
+}
+
+int rt_ynode_is_null(const struct rt_ynode *n)
+{
+	if (!n)
+		return 1;
+	if (n->kind != RT_Y_SCALAR || !n->plain)
+		return 0;
+	return n->value[0] == '\0' || strcmp(n->value, "~") == 0 || strcmp(n->value, "null") == 0 ||
+	       strcmp(n->value, "Null") == 0 || strcmp(n->value, "NULL") == 0;
+}
+
+int rt_ynode_bool(const struct rt_ynode *n, const char *path, const char *key, int *out)
+{
+	static const char *yes[] = { "true", "yes", "on" }, *no[] = { "false", "no", "off" };
+
+	if (n && n->kind == RT_Y_SCALAR) {
+		for (size_t i = 0; i < 3; i++) {
+			if (strcasecmp(n->value, yes[i]) == 0) {
+				*out = 1;
+				return 0;
+			}
+			if (strcasecmp(n->value, no[i]) == 0) {
+				*out = 0;
+				return 0;
+			}
+		}
+	}
+	rt_error_set(RT_EINPUT, "%s:%d: '%s' must be true or false, not %s%s%s", path, n ? n->line : 0,
+	             key, n && n->kind == RT_Y_SCALAR ? "'" : "", n ? (n->kind == RT_Y_SCALAR ? n->value : rt_ynode_kind_name(n)) : "nothing",
+	             n && n->kind == RT_Y_SCALAR ? "'" : "");
+	rt_error_set_location(path, n ? n->line : 0);
+	return RT_EINPUT;
+}
+
+const char *rt_ynode_kind_name(const struct rt_ynode *n)
+{
+	if (!n)
+		return "nothing";
+	switch (n->kind) {
+	case RT_Y_SCALAR:
+		return "a string";
+	case RT_Y_SEQ:
+		return "a list";
+	default:
+		return "a mapping";
+	}
+}
