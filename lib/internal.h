@@ -88,6 +88,15 @@ int rt_random_bytes(void *buf, size_t n);
 /* Parses a duration: "5s", "250ms", "2min", "1h", or a bare number of seconds. */
 int rt_parse_duration_ms(const char *text, long *out);
 
+/* url.c: the file a sqlite: URL names, absolute (relative paths resolve against base_dir),
+ * or ":memory:". RT_EINPUT for a malformed sqlite URL. */
+int rt_sqlite_url_path(const char *url, const char *base_dir, char **out);
+
+/* signals.c: a backend registers how to cancel its statement in progress; fn must be
+ * async-signal-safe. One hook at a time; NULL clears it. */
+void rt_interrupt_set_hook(void (*fn)(void *arg), void *arg);
+void rt_interrupt_reset(void);
+
 /* graph internals shared by graph.c, target.c, order.c, plan.c */
 struct rt_graph_priv {
 	struct rt_map by_id;

@@ -164,6 +164,9 @@ struct rt_config {
 	char *file_template;               /* default "%(rev)s_%(slug)s" */
 	char *url;                         /* effective database URL; may hold a password (registered as a secret) */
 	char *url_source;                  /* "--url", "RETORT_DATABASE_URL", "DATABASE_URL", "config", "environment NAME" */
+	char *url_dir;                     /* relative SQLite paths in url resolve against this: the
+	                                    * config's directory for URLs from the file, the current
+	                                    * directory for --url and environment variables */
 	char *version_table;               /* default "retort_version" */
 	char *history_table;               /* default "<version_table>_history" */
 	char *version_table_schema;        /* NULL: the backend's default */
@@ -219,6 +222,7 @@ void rt_url_register_secret(const char *url);
 enum rt_stmt_flags {
 	RT_STMT_NO_TXN = 1 << 0,     /* cannot run inside a transaction block (PostgreSQL) */
 	RT_STMT_IDEMPOTENT = 1 << 1, /* safe to run again after a partial failure */
+	RT_STMT_TXN_CONTROL = 1 << 2, /* BEGIN, COMMIT, ROLLBACK, SAVEPOINT, END...: retort manages transactions */
 };
 
 /* One SQL statement of a section, variables substituted. */
@@ -515,6 +519,16 @@ int rt_revision_create(const struct rt_graph *g, const struct rt_new_revision *s
  * undefined variables) and, when db is not NULL, with the database against the scripts
  * (unknown version rows, changed or missing files of applied revisions). */
 int rt_check(const struct rt_graph *g, struct rt_db *db, struct rt_diags *diags);
+
+/* ------------------------------------------------------------------------------------
+ * Interruption. The front end's SIGINT/SIGTERM handler calls rt_interrupt(sig); it is
+ * async-signal-safe: it records the signal and asks the backend in use to cancel the
+ * statement in progress. Runs then roll back, unlock and fail with RT_EINTERRUPTED.
+ * ------------------------------------------------------------------------------------ */
+
+void rt_interrupt(int sig);
+/* The signal recorded by rt_interrupt(), or 0. */
+int rt_interrupted(void);
 
 /* ------------------------------------------------------------------------------------
  * Test hooks
