@@ -50,6 +50,16 @@ struct rt_db_ops {
 
 	/* A description of the connection for messages, password masked (owned by db). */
 	const char *(*describe)(struct rt_db *db);
+
+	/* Optional hooks (NULL when a backend has nothing to do):
+	 * before_exec: called before a migration statement runs outside a transaction, e.g. to
+	 *   drop the INVALID index a failed CREATE INDEX CONCURRENTLY left, before re-running it.
+	 * after_error: called after a migration statement failed (the error slot holds the
+	 *   failure and must be kept), e.g. to add to the detail that an INVALID index was left.
+	 * check: adds what is wrong in the database itself to diags (e.g. invalid indexes). */
+	int (*before_exec)(struct rt_db *db, const struct rt_stmt *stmt);
+	void (*after_error)(struct rt_db *db, const struct rt_stmt *stmt);
+	int (*check)(struct rt_db *db, struct rt_diags *diags);
 };
 
 /* The part every connection struct starts with. */
@@ -59,6 +69,7 @@ struct rt_db {
 	unsigned flags;
 	int in_transaction;          /* maintained by the runner */
 	int missing;                 /* read-only open of a database that does not exist yet */
+	const struct rt_run_events *events; /* where notices go (server NOTICEs, waits); may be NULL */
 };
 
 extern const struct rt_db_ops rt_sqlite_ops;
