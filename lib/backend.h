@@ -36,7 +36,7 @@ struct rt_db_ops {
 
 	/* Runs one SQL statement. path/line locate it for messages (path NULL for retort's own
 	 * statements). *changes (when not NULL) receives the number of rows an INSERT, UPDATE
-	 * or DELETE changed, -1 for other statements. */
+	 * or DELETE changed, 0 for other statements. */
 	int (*exec)(struct rt_db *db, const char *sql, const char *path, int line, long *changes);
 
 	/* Runs a query and hands each row to fn. */

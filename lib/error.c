@@ -171,3 +171,25 @@ void rt_error_prefix(const char *fmt, ...)
 	}
 	free(prefix);
 }
+
+void rt_error_save(struct rt_error *saved)
+{
+	const struct rt_error *e = rt_error_last();
+	*saved = *e;
+	if (slot_static_message || !slot.message)
+		saved->message = strdup(e->message);
+	/* the slot's pointers now belong to saved */
+	memset(&slot, 0, sizeof(slot));
+	slot_static_message = 0;
+}
+
+void rt_error_restore(struct rt_error *saved)
+{
+	rt_error_clear();
+	slot = *saved;
+	if (!slot.message) {
+		slot.message = oom_message;
+		slot_static_message = 1;
+	}
+	memset(saved, 0, sizeof(*saved));
+}

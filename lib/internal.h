@@ -37,6 +37,10 @@ void rt_error_set_db_code(int code);
 void rt_error_set_signal(int sig);
 /* Prefixes the current message: "<prefix>: <old message>". */
 void rt_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Takes the current error out of the slot into *saved (the slot is cleared), and puts it
+ * back. Used to run clean-up that may fail without losing the first failure. */
+void rt_error_save(struct rt_error *saved);
+void rt_error_restore(struct rt_error *saved);
 /* Moves the current error into a diagnostic. */
 int rt_diags_add_error(struct rt_diags *d, const char *kind);
 
@@ -114,5 +118,10 @@ int rt_graph_mark_ancestors(const struct rt_graph *g, struct rt_revision *r, int
 /* Marks every descendant of r (children and dependents, transitively). */
 int rt_graph_mark_descendants(const struct rt_graph *g, struct rt_revision *r, int include_self,
                               unsigned char *mark);
+
+/* plan.c: whether a section runs inside a transaction (*out = 1) or statement by statement
+ * in autocommit (0). RT_EINPUT when it mixes statements that cannot run in a transaction
+ * block with others and the header does not say transactional: false. */
+int rt_section_transactional(const struct rt_revision *rev, const struct rt_section *sec, int *out);
 
 #endif

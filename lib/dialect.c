@@ -1,0 +1,377 @@
+/*
+ * dialect.c - SQL text for retort's own tables and statements, in SQLite and PostgreSQL
+ * flavours (see dialect.h). Identifiers are always quoted, literals always escaped:
+ * table names from the config may contain quotes, spaces or semicolons.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+#include "dialect.h"
+
+#define SQLITE_NOW "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+
+int rt_sql_ident(struct rt_buf *b, const char *name)
+{
+	int rc = rt_buf_putc(b, '"');
+	for (const char *p = name; *p && rc == 0; p++)
+		rc = *p == '"' ? rt_buf_puts(b, "\"\"") : rt_buf_putc(b, *p);
+	return rc ? rc : rt_buf_putc(b, '"');
+}
+
+int rt_sql_literal(struct rt_buf *b, const char *text)
+{
+	int rc = rt_buf_putc(b, '\'');
+	for (const char *p = text; *p && rc == 0; p++)
+		rc = *p == '\'' ? rt_buf_puts(b, "''") : rt_buf_putc(b, *p);
+	return rc ? rc : rt_buf_putc(b, '\'');
+}
+
+int rt_sql_table(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg, int history)
+{
+	int rc = 0;
+	if (d == RT_DIALECT_POSTGRESQL && cfg->version_table_schema) {
+		rc = rt_sql_ident(b, cfg->version_table_schema);
+		if (rc == 0)
+			rc = rt_buf_putc(b, '.');
+	}
+	return rc ? rc : rt_sql_ident(b, history ? cfg->history_table : cfg->version_table);
+}
+
+static int push_buf(struct rt_strlist *out, struct rt_buf *b)
+{
+	char *s = rt_buf_detach(b);
+	return s ? rt_strlist_push_owned(out, s) : RT_ENOMEM;
+}
+
+int rt_sql_create_tables(enum rt_dialect d, const struct rt_config *cfg, struct rt_strlist *out)
+{
+	struct rt_buf b = RT_BUF_INIT;
+	char *pkc = rt_asprintf("%s_pkc", cfg->version_table);
+	int pg = d == RT_DIALECT_POSTGRESQL, rc = 0;
+
+	if (!pkc)
+		return RT_ENOMEM;
+	if (pg && cfg->version_table_schema) {
+		rc = rt_buf_puts(&b, "CREATE SCHEMA IF NOT EXISTS ");
+		if (rc == 0)
+			rc = rt_sql_ident(&b, cfg->version_table_schema);
+		if (rc == 0)
+			rc = push_buf(out, &b);
+	}
+	if (rc == 0)
+		rc = rt_buf_puts(&b, "CREATE TABLE IF NOT EXISTS ");
+	if (rc == 0)
+		rc = rt_sql_table(&b, d, cfg, 0);
+	if (rc == 0)
+		rc = rt_buf_puts(&b, " (\n    version_num VARCHAR(32) NOT NULL,\n    CONSTRAINT ");
+	if (rc == 0)
+		rc = rt_sql_ident(&b, pkc);
+	if (rc == 0)
+		rc = rt_buf_puts(&b, " PRIMARY KEY (version_num)\n)");
+	if (rc == 0)
+		rc = push_buf(out, &b);
+	if (rc == 0)
+		rc = rt_buf_puts(&b, "CREATE TABLE IF NOT EXISTS ");
+	if (rc == 0)
+		rc = rt_sql_table(&b, d, cfg, 1);
+	if (rc == 0)
+		rc = rt_buf_addf(&b,
+		                 " (\n"
+		                 "    id %s,\n"
+		                 "    revision VARCHAR(32) NOT NULL,\n"
+		                 "    direction VARCHAR(10) NOT NULL,\n"
+		                 "    status VARCHAR(10) NOT NULL,\n"
+		                 "    checksum CHAR(64),\n"
+		                 "    started_at %s,\n"
+		                 "    finished_at %s,\n"
+		                 "    duration_ms %s,\n"
+		                 "    retort_version VARCHAR(32) NOT NULL,\n"
+		                 "    statement_index INTEGER,\n"
+		                 "    error TEXT\n"
+		                 ")",
+		                 pg ? "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
+		                    : "INTEGER PRIMARY KEY AUTOINCREMENT",
+		                 pg ? "TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp()" : "TEXT NOT NULL",
+		                 pg ? "TIMESTAMPTZ" : "TEXT", pg ? "DOUBLE PRECISION" : "REAL");
+	if (rc == 0)
+		rc = push_buf(out, &b);
+	rt_buf_release(&b);
+	free(pkc);
+	return rc;
+}
+
+int rt_sql_session_settings(enum rt_dialect d, const struct rt_config *cfg, struct rt_strlist *out)
+{
+	struct rt_buf b = RT_BUF_INIT;
+	int rc = 0;
+
+	if (d != RT_DIALECT_POSTGRESQL)
+		return 0;
+	rc = rt_buf_addf(&b, "SET lock_timeout = '%ldms'", cfg->postgresql.lock_timeout_ms);
+	if (rc == 0)
+		rc = push_buf(out, &b);
+	if (rc == 0)
+		rc = rt_buf_addf(&b, "SET statement_timeout = '%ldms'", cfg->postgresql.statement_timeout_ms);
+	if (rc == 0)
+		rc = push_buf(out, &b);
+	rt_buf_release(&b);
+	return rc;
+}
+
+const char *rt_sql_begin(enum rt_dialect d)
+{
+	return d == RT_DIALECT_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN";
+}
+
+int rt_sql_version_op(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                      const struct rt_verop *op)
+{
+	int rc;
+	switch (op->kind) {
+	case RT_VER_INSERT:
+		rc = rt_buf_puts(b, "INSERT INTO ");
+		if (rc == 0)
+			rc = rt_sql_table(b, d, cfg, 0);
+		if (rc == 0)
+			rc = rt_buf_puts(b, " (version_num) VALUES (");
+		if (rc == 0)
+			rc = rt_sql_literal(b, op->to);
+		return rc ? rc : rt_buf_putc(b, ')');
+	case RT_VER_UPDATE:
+		rc = rt_buf_puts(b, "UPDATE ");
+		if (rc == 0)
+			rc = rt_sql_table(b, d, cfg, 0);
+		if (rc == 0)
+			rc = rt_buf_puts(b, " SET version_num = ");
+		if (rc == 0)
+			rc = rt_sql_literal(b, op->to);
+		if (rc == 0)
+			rc = rt_buf_puts(b, " WHERE version_num = ");
+		return rc ? rc : rt_sql_literal(b, op->from);
+	default:
+		rc = rt_buf_puts(b, "DELETE FROM ");
+		if (rc == 0)
+			rc = rt_sql_table(b, d, cfg, 0);
+		if (rc == 0)
+			rc = rt_buf_puts(b, " WHERE version_num = ");
+		return rc ? rc : rt_sql_literal(b, op->from);
+	}
+}
+
+int rt_sql_version_purge(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg)
+{
+	int rc = rt_buf_puts(b, "DELETE FROM ");
+	return rc ? rc : rt_sql_table(b, d, cfg, 0);
+}
+
+int rt_sql_history_start(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                         const struct rt_history_event *ev, const char *status)
+{
+	int pg = d == RT_DIALECT_POSTGRESQL;
+	int rc = rt_buf_puts(b, "INSERT INTO ");
+	if (rc == 0)
+		rc = rt_sql_table(b, d, cfg, 1);
+	if (rc == 0)
+		rc = rt_buf_addf(b, " (revision, direction, status, checksum, %sretort_version) VALUES (",
+		                 pg ? "" : "started_at, ");
+	if (rc == 0)
+		rc = rt_sql_literal(b, ev->revision);
+	if (rc == 0)
+		rc = rt_buf_puts(b, ", ");
+	if (rc == 0)
+		rc = rt_sql_literal(b, ev->direction);
+	if (rc == 0)
+		rc = rt_buf_puts(b, ", ");
+	if (rc == 0)
+		rc = rt_sql_literal(b, status);
+	if (rc == 0)
+		rc = rt_buf_puts(b, ", ");
+	if (rc == 0)
+		rc = ev->checksum ? rt_sql_literal(b, ev->checksum) : rt_buf_puts(b, "NULL");
+	if (rc == 0)
+		rc = rt_buf_addf(b, ", %s'%s')", pg ? "" : SQLITE_NOW ", ", RT_VERSION);
+	return rc;
+}
+
+int rt_sql_history_finish(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                          const char *revision, const char *status, int statement_index,
+                          const char *error)
+{
+	int pg = d == RT_DIALECT_POSTGRESQL;
+	int rc = rt_buf_puts(b, "UPDATE ");
+	if (rc == 0)
+		rc = rt_sql_table(b, d, cfg, 1);
+	if (rc == 0)
+		rc = rt_buf_puts(b, " SET status = ");
+	if (rc == 0)
+		rc = rt_sql_literal(b, status);
+	if (rc == 0)
+		rc = pg ? rt_buf_puts(b, ", finished_at = clock_timestamp(), duration_ms = "
+		                         "round((extract(epoch FROM clock_timestamp() - started_at) * 1000)::numeric, 3)")
+		        : rt_buf_puts(b, ", finished_at = " SQLITE_NOW ", duration_ms = "
+		                         "round((julianday('now') - julianday(started_at)) * 86400000.0, 3)");
+	if (rc == 0 && statement_index >= 0)
+		rc = rt_buf_addf(b, ", statement_index = %d", statement_index);
+	if (rc == 0 && error) {
+		rc = rt_buf_puts(b, ", error = ");
+		if (rc == 0)
+			rc = rt_sql_literal(b, error);
+	}
+	if (rc == 0)
+		rc = rt_buf_puts(b, " WHERE id = (SELECT max(id) FROM ");
+	if (rc == 0)
+		rc = rt_sql_table(b, d, cfg, 1);
+	if (rc == 0)
+		rc = rt_buf_puts(b, " WHERE revision = ");
+	if (rc == 0)
+		rc = rt_sql_literal(b, revision);
+	if (rc == 0)
+		rc = rt_buf_puts(b, " AND status = 'running')");
+	return rc;
+}
+
+int rt_sql_history_progress(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                            const char *revision, int statement_index)
+{
+	int rc = rt_buf_puts(b, "UPDATE ");
+	if (rc == 0)
+		rc = rt_sql_table(b, d, cfg, 1);
+	if (rc == 0)
+		rc = rt_buf_addf(b, " SET statement_index = %d WHERE id = (SELECT max(id) FROM ",
+		                 statement_index);
+	if (rc == 0)
+		rc = rt_sql_table(b, d, cfg, 1);
+	if (rc == 0)
+		rc = rt_buf_puts(b, " WHERE revision = ");
+	if (rc == 0)
+		rc = rt_sql_literal(b, revision);
+	if (rc == 0)
+		rc = rt_buf_puts(b, " AND status = 'running')");
+	return rc;
+}
+
+int rt_sql_select_heads(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg)
+{
+	int rc = rt_buf_puts(b, "SELECT version_num FROM ");
+	if (rc == 0)
+		rc = rt_sql_table(b, d, cfg, 0);
+	return rc ? rc : rt_buf_puts(b, d == RT_DIALECT_POSTGRESQL ? " ORDER BY version_num COLLATE \"C\""
+	                                                          : " ORDER BY version_num");
+}
+
+int rt_sql_select_history(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                          const char *revision)
+{
+	int pg = d == RT_DIALECT_POSTGRESQL;
+	int rc = rt_buf_addf(
+		b, "SELECT id, revision, direction, status, checksum, %s, %s, duration_ms, retort_version, "
+		   "statement_index, error FROM ",
+		pg ? "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')" : "started_at",
+		pg ? "to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')" : "finished_at");
+	if (rc == 0)
+		rc = rt_sql_table(b, d, cfg, 1);
+	if (rc == 0 && revision) {
+		rc = rt_buf_puts(b, " WHERE revision = ");
+		if (rc == 0)
+			rc = rt_sql_literal(b, revision);
+	}
+	return rc ? rc : rt_buf_puts(b, " ORDER BY id");
+}
+
+/* SQLite: temp tables whose CHECK constraints stop `sqlite3 -bail`; their names are the
+ * error messages the DBA sees. */
+#define SQLITE_GUARD_TABLE "retort_guard"
+#define SQLITE_CHECK_TABLE "retort_check"
+
+int rt_sql_offline_prologue(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg)
+{
+	(void)cfg;
+	if (d == RT_DIALECT_POSTGRESQL)
+		return rt_buf_puts(b, "\\set ON_ERROR_STOP on\n");
+	return rt_buf_puts(
+		b, "CREATE TEMP TABLE " SQLITE_CHECK_TABLE " (ok INTEGER CONSTRAINT "
+		   "\"retort: a version table change did not affect exactly one row; the database is not where this script expects it\" "
+		   "CHECK (ok));\n");
+}
+
+static int heads_text(struct rt_buf *b, const struct rt_revlist *l)
+{
+	int rc = 0;
+	if (l->n == 0)
+		return rt_buf_puts(b, "base");
+	for (size_t i = 0; i < l->n && rc == 0; i++)
+		rc = rt_buf_addf(b, "%s%s", i ? ", " : "", l->items[i]->id);
+	return rc;
+}
+
+int rt_sql_guard(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                 const struct rt_revlist *expected)
+{
+	struct rt_buf want = RT_BUF_INIT, found = RT_BUF_INIT, constraint = RT_BUF_INIT;
+	int rc = heads_text(&want, expected);
+
+	if (rc == 0 && d == RT_DIALECT_POSTGRESQL) {
+		rc = rt_buf_puts(b, "DO $retort$\nDECLARE found text;\nBEGIN\n"
+		                    "    SELECT coalesce(string_agg(version_num, ', ' ORDER BY version_num COLLATE \"C\"), 'base')\n"
+		                    "      INTO found FROM ");
+		if (rc == 0)
+			rc = rt_sql_table(b, d, cfg, 0);
+		if (rc == 0)
+			rc = rt_buf_puts(b, ";\n    IF found <> ");
+		if (rc == 0)
+			rc = rt_sql_literal(b, want.ptr);
+		if (rc == 0)
+			rc = rt_buf_puts(b, " THEN\n        RAISE EXCEPTION 'retort: this script expects the database at %, but it is at %', ");
+		if (rc == 0)
+			rc = rt_sql_literal(b, want.ptr);
+		if (rc == 0)
+			rc = rt_buf_puts(b, ", found\n            USING HINT = 'Nothing was changed. Generate the script from the revision the database is at (retort upgrade --sql FROM:TO).';\n"
+			                    "    END IF;\nEND\n$retort$");
+		goto out;
+	}
+	/* SQLite: print what was found, then fail a CHECK whose name says what was expected */
+	if (rc == 0)
+		rc = rt_buf_puts(&found, "coalesce((SELECT group_concat(version_num, ', ') FROM (SELECT version_num FROM ");
+	if (rc == 0)
+		rc = rt_sql_table(&found, d, cfg, 0);
+	if (rc == 0)
+		rc = rt_buf_puts(&found, " ORDER BY version_num)), 'base')");
+	if (rc == 0)
+		rc = rt_buf_addf(&constraint, "retort: the database is not at %s, where this script starts; nothing was changed",
+		                 want.ptr);
+	if (rc == 0)
+		rc = rt_buf_puts(b, "CREATE TEMP TABLE " SQLITE_GUARD_TABLE " (found TEXT, ok INTEGER CONSTRAINT ");
+	if (rc == 0)
+		rc = rt_sql_ident(b, constraint.ptr);
+	if (rc == 0)
+		rc = rt_buf_addf(b, " CHECK (ok));\nSELECT 'retort: this script expects the database at %s, but it is at ' || found AS retort_guard FROM (SELECT %s AS found) WHERE found <> ",
+		                 want.ptr, found.ptr);
+	if (rc == 0)
+		rc = rt_sql_literal(b, want.ptr);
+	if (rc == 0)
+		rc = rt_buf_addf(b, ";\nINSERT INTO temp." SQLITE_GUARD_TABLE " (found, ok) SELECT found, found = ");
+	if (rc == 0)
+		rc = rt_sql_literal(b, want.ptr);
+	if (rc == 0)
+		rc = rt_buf_addf(b, " FROM (SELECT %s AS found)", found.ptr);
+out:
+	rt_buf_release(&want);
+	rt_buf_release(&found);
+	rt_buf_release(&constraint);
+	return rc;
+}
+
+int rt_sql_checked(struct rt_buf *b, enum rt_dialect d, const char *sql, const char *what)
+{
+	if (d == RT_DIALECT_POSTGRESQL) {
+		int rc = rt_buf_addf(b, "DO $retort$\nDECLARE n bigint;\nBEGIN\n    %s;\n"
+		                        "    GET DIAGNOSTICS n = ROW_COUNT;\n"
+		                        "    IF n <> 1 THEN\n        RAISE EXCEPTION 'retort: %s changed %% rows instead of 1', n;\n"
+		                        "    END IF;\nEND\n$retort$",
+		                     sql, what);
+		return rc;
+	}
+	(void)what;
+	return rt_buf_addf(b, "%s;\nINSERT INTO temp." SQLITE_CHECK_TABLE " (ok) VALUES (changes() = 1)", sql);
+}

@@ -1,0 +1,53 @@
+/*
+ * dialect.h - the SQL retort writes for its own bookkeeping, per dialect: the version
+ * and history tables, their updates, transaction statements, session settings, and the
+ * guards that make offline scripts refuse to run against the wrong database.
+ *
+ * The online runner and the offline printer use exactly these strings, so a script
+ * printed by `--sql` does what the online command does. Each function appends one
+ * statement (without ';') to b, or several to a list.
+ */
+#ifndef RETORT_DIALECT_H
+#define RETORT_DIALECT_H
+
+#include "retort.h"
+
+/* What a history row records. */
+struct rt_history_event {
+	const char *revision;  /* an id, or "<base>" for a stamp to base */
+	const char *direction; /* "upgrade", "downgrade", "stamp" */
+	const char *checksum;  /* may be NULL */
+};
+
+int rt_sql_ident(struct rt_buf *b, const char *name);
+int rt_sql_literal(struct rt_buf *b, const char *text);
+/* The version or history table, schema-qualified where the dialect has schemas. */
+int rt_sql_table(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg, int history);
+
+int rt_sql_create_tables(enum rt_dialect d, const struct rt_config *cfg, struct rt_strlist *out);
+int rt_sql_session_settings(enum rt_dialect d, const struct rt_config *cfg, struct rt_strlist *out);
+const char *rt_sql_begin(enum rt_dialect d);
+int rt_sql_version_op(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                      const struct rt_verop *op);
+int rt_sql_version_purge(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg);
+int rt_sql_history_start(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                         const struct rt_history_event *ev, const char *status);
+int rt_sql_history_finish(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                          const char *revision, const char *status, int statement_index,
+                          const char *error);
+int rt_sql_history_progress(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                            const char *revision, int statement_index);
+int rt_sql_select_heads(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg);
+int rt_sql_select_history(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                          const char *revision);
+
+/* Offline only. */
+int rt_sql_offline_prologue(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg);
+/* A statement that fails unless the version rows are exactly expected (sorted ids). */
+int rt_sql_guard(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                 const struct rt_revlist *expected);
+/* Wraps or follows sql (one statement of retort's own) so the script stops unless it
+ * changed exactly one row; what names the change in the failure message. */
+int rt_sql_checked(struct rt_buf *b, enum rt_dialect d, const char *sql, const char *what);
+
+#endif

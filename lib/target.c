@@ -1,0 +1,483 @@
+/*
+ * target.c - turns a target string into a struct rt_target (see target.h).
+ *
+ * Forms, as in Alembic: head, heads, base, a full id, a unique id prefix, a branch
+ * label, LABEL@head, LABEL@base, +N and -N (relative to the database), REV+N and REV-N
+ * (relative to a revision, along children / parents), LABEL@+N and LABEL@-N (relative
+ * to where the database is on that branch). A whole string that names a revision or a
+ * label always wins over the REV±N reading, so labels may contain '-'.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+#include "target.h"
+
+void rt_target_release(struct rt_target *t)
+{
+	rt_revlist_release(&t->revs);
+}
+
+static int list_ids(struct rt_buf *b, struct rt_revision *const *revs, size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (i == 10) {
+			rc = rt_buf_addf(b, ", ... (%zu more)", n - 10);
+			break;
+		}
+		rc = rt_buf_addf(b, "%s%s", i ? ", " : "", revs[i]->id);
+	}
+	return rc;
+}
+
+int rt_graph_lookup(const struct rt_graph *g, const char *ref, struct rt_revision **out)
+{
+	struct rt_revision *r;
+	struct rt_revlist matches = RT_REVLIST_INIT;
+	size_t len = strlen(ref);
+	int rc = 0;
+
+	*out = NULL;
+	if ((r = rt_graph_get(g, ref)) || (r = rt_graph_get_label(g, ref))) {
+		*out = r;
+		return 0;
+	}
+	for (size_t i = 0; len > 0 && i < g->n && rc == 0; i++)
+		if (strncmp(g->revs[i]->id, ref, len) == 0)
+			rc = rt_revlist_push(&matches, g->revs[i]);
+	if (rc == 0 && matches.n == 1) {
+		*out = matches.items[0];
+	} else if (rc == 0 && matches.n == 0) {
+		rc = rt_error_set(RT_ENOTFOUND, "no revision, branch label or id prefix matches '%s'", ref);
+		rt_error_set_hint("Run 'retort history' to list the revisions.");
+	} else if (rc == 0) {
+		struct rt_buf b = RT_BUF_INIT;
+		if (list_ids(&b, matches.items, matches.n) < 0) {
+			rc = RT_ENOMEM;
+		} else {
+			rc = rt_error_set(RT_EAMBIGUOUS, "'%s' is ambiguous: it starts %zu revision ids: %s", ref,
+			                  matches.n, b.ptr);
+			rt_error_set_hint("Write more of the id.");
+		}
+		rt_buf_release(&b);
+	}
+	rt_revlist_release(&matches);
+	return rc;
+}
+
+/* Parses "+N"/"-N" at s; 1 when s is exactly that. */
+static int parse_relative(const char *s, long *n)
+{
+	char *end;
+	if ((s[0] != '+' && s[0] != '-') || !isdigit((unsigned char)s[1]))
+		return 0;
+	*n = strtol(s + 1, &end, 10);
+	if (*end != '\0' || *n <= 0 || *n > 1000000000L)
+		return 0;
+	if (s[0] == '-')
+		*n = -*n;
+	return 1;
+}
+
+static int multiple_heads(struct rt_revision *const *heads, size_t n, const char *what)
+{
+	struct rt_buf b = RT_BUF_INIT;
+	if (list_ids(&b, heads, n) < 0)
+		return RT_ENOMEM;
+	rt_error_set(RT_EMULTIHEADS, "%s has %zu heads: %s", what, n, b.ptr);
+	rt_error_set_hint("Use 'heads' for all of them, LABEL@head for one branch, or a revision id; "
+	                  "'retort merge -m MSG heads' joins them.");
+	rt_buf_release(&b);
+	return RT_EMULTIHEADS;
+}
+
+static int need_state(const struct rt_state *cur, const char *spec)
+{
+	if (cur)
+		return 0;
+	rt_error_set(RT_EUSAGE, "'%s' is relative to the database's current revision, which is not known here",
+	             spec);
+	rt_error_set_hint("In offline mode give an explicit starting point: FROM:TO.");
+	return RT_EUSAGE;
+}
+
+/* REV+N (n > 0) along children, REV-N along parents. Stepping below a base gives BASE
+ * semantics through *below_base. */
+static int walk(const struct rt_graph *g, struct rt_revision *r, long n, const char *spec,
+                const char *label, struct rt_revision **out, struct rt_revision **below)
+{
+	(void)g;
+	*below = NULL;
+	for (long step = 0; step < labs(n); step++) {
+		struct rt_revision *next = NULL;
+		size_t count = 0;
+		if (n > 0) {
+			for (size_t i = 0; i < r->nchildren; i++) {
+				if (label && !rt_strlist_contains(&r->children[i]->member_of, label))
+					continue;
+				next = r->children[i];
+				count++;
+			}
+			if (count == 0) {
+				rt_error_set(RT_EUSAGE, "'%s' goes past the head '%s'", spec, r->id);
+				rt_error_set_hint("Use a smaller number, or 'head'.");
+				return RT_EUSAGE;
+			}
+			if (count > 1) {
+				struct rt_buf b = RT_BUF_INIT;
+				list_ids(&b, r->children, r->nchildren);
+				rt_error_set(RT_EAMBIGUOUS, "'%s' is ambiguous: '%s' is a branch point with children %s",
+				             spec, r->id, b.ptr);
+				rt_error_set_hint("Use the id of the branch you mean, or LABEL@+N.");
+				rt_buf_release(&b);
+				return RT_EAMBIGUOUS;
+			}
+		} else {
+			if (r->nparents == 0) {
+				if (step == labs(n) - 1) {
+					*below = r;
+					*out = NULL;
+					return 0;
+				}
+				rt_error_set(RT_EUSAGE, "'%s' goes below the base", spec);
+				rt_error_set_hint("Use a smaller number, or 'base'.");
+				return RT_EUSAGE;
+			}
+			if (r->nparents > 1) {
+				struct rt_buf b = RT_BUF_INIT;
+				list_ids(&b, r->parents, r->nparents);
+				rt_error_set(RT_EAMBIGUOUS, "'%s' is ambiguous: '%s' is a merge of %s", spec, r->id,
+				             b.ptr);
+				rt_error_set_hint("Use the id of the parent you mean.");
+				rt_buf_release(&b);
+				return RT_EAMBIGUOUS;
+			}
+			next = r->parents[0];
+		}
+		r = next;
+	}
+	*out = r;
+	return 0;
+}
+
+/* The lowest revisions of a branch: members whose parents are not members. */
+static int branch_bottoms(const struct rt_graph *g, const char *label, struct rt_revlist *out)
+{
+	int rc = 0;
+	for (size_t i = 0; i < g->n && rc == 0; i++) {
+		struct rt_revision *r = g->revs[i];
+		int bottom = 1;
+		if (!rt_strlist_contains(&r->member_of, label))
+			continue;
+		for (size_t p = 0; p < r->nparents; p++)
+			if (rt_strlist_contains(&r->parents[p]->member_of, label))
+				bottom = 0;
+		if (bottom)
+			rc = rt_revlist_push(out, r);
+	}
+	return rc;
+}
+
+static int branch_heads(const struct rt_graph *g, const char *label, struct rt_revlist *out)
+{
+	int rc = 0;
+	for (size_t i = 0; i < g->nheads && rc == 0; i++)
+		if (rt_strlist_contains(&g->heads[i]->member_of, label))
+			rc = rt_revlist_push(out, g->heads[i]);
+	return rc;
+}
+
+static int set_single(struct rt_target *t, struct rt_revision *r)
+{
+	t->kind = RT_TARGET_UPTO;
+	t->explicit_rev = 1;
+	return rt_revlist_push(&t->revs, r);
+}
+
+/* +N from the database state. */
+static int relative_up(const struct rt_graph *g, const struct rt_state *cur, long n, const char *spec,
+                       struct rt_target *t)
+{
+	struct rt_revlist ahead = RT_REVLIST_INIT, order = RT_REVLIST_INIT;
+	unsigned char *want = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < g->nheads && rc == 0; i++)
+		if (!cur->applied[g->heads[i]->index])
+			rc = rt_revlist_push(&ahead, g->heads[i]);
+	if (rc < 0)
+		goto out;
+	if (ahead.n > 1) {
+		struct rt_buf b = RT_BUF_INIT;
+		list_ids(&b, ahead.items, ahead.n);
+		rc = rt_error_set(RT_EAMBIGUOUS, "'%s' is ambiguous: %zu heads are ahead of the database: %s",
+		                  spec, ahead.n, b.ptr);
+		rt_error_set_hint("Use LABEL@%s or REV%s, or upgrade to a revision id.", spec, spec);
+		rt_buf_release(&b);
+		goto out;
+	}
+	if (!(want = rt_calloc(g->n ? g->n : 1, 1))) {
+		rc = RT_ENOMEM;
+		goto out;
+	}
+	if (ahead.n == 1 && (rc = rt_graph_mark_ancestors(g, ahead.items[0], 1, want)) < 0)
+		goto out;
+	for (size_t i = 0; i < g->n; i++)
+		if (cur->applied[i])
+			want[i] = 0;
+	if ((rc = rt_graph_topo_order(g, want, &order)) < 0)
+		goto out;
+	if (order.n < (size_t)n) {
+		rc = rt_error_set(RT_EUSAGE, "cannot upgrade by %ld: only %zu revision%s ahead of the database",
+		                  n, order.n, order.n == 1 ? " is" : "s are");
+		goto out;
+	}
+	t->kind = RT_TARGET_UPTO;
+	for (long i = 0; i < n && rc == 0; i++)
+		rc = rt_revlist_push(&t->revs, order.items[i]);
+out:
+	rt_revlist_release(&ahead);
+	rt_revlist_release(&order);
+	free(want);
+	return rc;
+}
+
+/* -N from the database state: the last N applied revisions in upgrade order. */
+static int relative_down(const struct rt_graph *g, const struct rt_state *cur, long n,
+                         const char *spec, struct rt_target *t)
+{
+	struct rt_revlist order = RT_REVLIST_INIT;
+	int rc;
+
+	if (cur->heads.n > 1) {
+		struct rt_buf b = RT_BUF_INIT;
+		list_ids(&b, cur->heads.items, cur->heads.n);
+		rt_error_set(RT_EAMBIGUOUS, "'%s' is ambiguous: the database has %zu heads: %s", spec,
+		             cur->heads.n, b.ptr);
+		rt_error_set_hint("Use LABEL@%s or REV%s to say which branch.", spec, spec);
+		rt_buf_release(&b);
+		return RT_EAMBIGUOUS;
+	}
+	if ((rc = rt_graph_topo_order(g, cur->applied, &order)) < 0)
+		return rc;
+	if (order.n < (size_t)-n) {
+		rc = rt_error_set(RT_EUSAGE, "cannot downgrade by %ld: only %zu revision%s applied", -n,
+		                  order.n, order.n == 1 ? " is" : "s are");
+	} else {
+		t->kind = RT_TARGET_REMOVE;
+		for (size_t i = order.n - (size_t)-n; i < order.n && rc == 0; i++)
+			rc = rt_revlist_push(&t->revs, order.items[i]);
+	}
+	rt_revlist_release(&order);
+	return rc;
+}
+
+/* LABEL@+N / LABEL@-N: from the database's revision on that branch. */
+static int relative_on_branch(const struct rt_graph *g, const struct rt_state *cur, const char *label,
+                              long n, const char *spec, struct rt_target *t)
+{
+	struct rt_revlist at = RT_REVLIST_INIT, bottoms = RT_REVLIST_INIT;
+	struct rt_revision *start = NULL, *dest = NULL, *below = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < g->n && rc == 0; i++) {
+		struct rt_revision *r = g->revs[i];
+		int top = 1;
+		if (!cur->applied[i] || !rt_strlist_contains(&r->member_of, label))
+			continue;
+		for (size_t c = 0; c < r->nchildren; c++)
+			if (cur->applied[r->children[c]->index] &&
+			    rt_strlist_contains(&r->children[c]->member_of, label))
+				top = 0;
+		if (top)
+			rc = rt_revlist_push(&at, r);
+	}
+	if (rc < 0)
+		goto out;
+	if (at.n > 1) {
+		rc = rt_error_set(RT_EAMBIGUOUS, "'%s' is ambiguous: the database is at several revisions of branch '%s'",
+		                  spec, label);
+		goto out;
+	}
+	if (at.n == 1 && n < 0) {
+		/* remove the top -n revisions of the branch: everything from the lowest of them up */
+		struct rt_revision *lowest = at.items[0];
+		for (long k = 1; k < -n && rc == 0; k++) {
+			if (lowest->nparents != 1) {
+				rc = rt_error_set(lowest->nparents ? RT_EAMBIGUOUS : RT_EUSAGE,
+				                  lowest->nparents ? "'%s' is ambiguous: '%s' is a merge"
+				                                   : "'%s' goes below the base at '%s'",
+				                  spec, lowest->id);
+				break;
+			}
+			lowest = lowest->parents[0];
+			if (!rt_strlist_contains(&lowest->member_of, label))
+				rc = rt_error_set(RT_EUSAGE, "'%s' goes below the start of branch '%s'", spec, label);
+		}
+		if (rc == 0) {
+			below = lowest;
+			dest = NULL;
+		}
+	} else if (at.n == 1) {
+		start = at.items[0];
+		rc = walk(g, start, n, spec, label, &dest, &below);
+	} else if (n < 0) {
+		rc = rt_error_set(RT_EUSAGE, "'%s': nothing of branch '%s' is applied", spec, label);
+	} else {
+		if ((rc = branch_bottoms(g, label, &bottoms)) < 0)
+			goto out;
+		if (bottoms.n != 1) {
+			rc = rt_error_set(RT_EAMBIGUOUS, "'%s' is ambiguous: branch '%s' starts at %zu revisions",
+			                  spec, label, bottoms.n);
+			goto out;
+		}
+		rc = n == 1 ? (dest = bottoms.items[0], 0)
+		            : walk(g, bottoms.items[0], n - 1, spec, label, &dest, &below);
+	}
+	if (rc < 0)
+		goto out;
+	if (below) {
+		t->kind = RT_TARGET_REMOVE;
+		rc = rt_revlist_push(&t->revs, below);
+	} else {
+		rc = set_single(t, dest);
+	}
+out:
+	rt_revlist_release(&at);
+	rt_revlist_release(&bottoms);
+	return rc;
+}
+
+static int resolve_at(const struct rt_graph *g, const struct rt_state *cur, enum rt_direction dir,
+                      const char *spec, const char *at, struct rt_target *t)
+{
+	char *left = rt_strndup(spec, (size_t)(at - spec));
+	const char *right = at + 1;
+	struct rt_revision *labelled = NULL;
+	struct rt_revlist list = RT_REVLIST_INIT;
+	long n;
+	int rc = 0, is_label;
+
+	if (!left)
+		return RT_ENOMEM;
+	is_label = rt_graph_get_label(g, left) != NULL;
+	if (!is_label && (rc = rt_graph_lookup(g, left, &labelled)) < 0)
+		goto out;
+	if (strcmp(right, "head") == 0) {
+		if (is_label) {
+			rc = branch_heads(g, left, &list);
+		} else {
+			unsigned char *mark = rt_calloc(g->n ? g->n : 1, 1);
+			if (!mark) {
+				rc = RT_ENOMEM;
+				goto out;
+			}
+			rc = rt_graph_mark_descendants(g, labelled, 1, mark);
+			for (size_t i = 0; i < g->nheads && rc == 0; i++)
+				if (mark[g->heads[i]->index])
+					rc = rt_revlist_push(&list, g->heads[i]);
+			free(mark);
+		}
+		if (rc < 0)
+			goto out;
+		if (list.n == 0) {
+			rc = rt_error_set(RT_ENOTFOUND, "branch '%s' has no head", left);
+		} else if (list.n > 1) {
+			char *what = rt_asprintf("branch '%s'", left);
+			rc = what ? multiple_heads(list.items, list.n, what) : RT_ENOMEM;
+			free(what);
+		} else {
+			rc = set_single(t, list.items[0]);
+		}
+	} else if (strcmp(right, "base") == 0) {
+		if (!is_label) {
+			rc = rt_error_set(RT_EUSAGE, "'%s': @base needs a branch label, and '%s' is not one", spec, left);
+		} else if (dir == RT_UPGRADE) {
+			rc = rt_error_set(RT_EUSAGE, "'%s' is a downgrade target", spec);
+			rt_error_set_hint("Use 'retort downgrade %s' to remove the branch.", spec);
+		} else if ((rc = branch_bottoms(g, left, &t->revs)) == 0) {
+			t->kind = RT_TARGET_REMOVE;
+		}
+	} else if (parse_relative(right, &n)) {
+		if (!is_label) {
+			rc = rt_error_set(RT_EUSAGE, "'%s': @%s needs a branch label, and '%s' is not one", spec,
+			                  right, left);
+		} else if ((rc = need_state(cur, spec)) == 0) {
+			rc = relative_on_branch(g, cur, left, n, spec, t);
+		}
+	} else {
+		rc = rt_error_set(RT_EUSAGE, "invalid target '%s': after '@' comes head, base, +N or -N", spec);
+	}
+out:
+	free(left);
+	rt_revlist_release(&list);
+	return rc;
+}
+
+int rt_target_resolve(const struct rt_graph *g, const struct rt_state *cur, enum rt_direction dir,
+                      const char *spec, struct rt_target *out)
+{
+	struct rt_revision *r;
+	const char *at, *p;
+	long n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!*spec)
+		return rt_error_set(RT_EUSAGE, "empty target");
+	if (strcmp(spec, "base") == 0) {
+		out->kind = RT_TARGET_BASE;
+		return 0;
+	}
+	if (strcmp(spec, "heads") == 0) {
+		out->kind = RT_TARGET_UPTO;
+		for (size_t i = 0; i < g->nheads; i++)
+			if ((rc = rt_revlist_push(&out->revs, g->heads[i])) < 0)
+				return rc;
+		return 0;
+	}
+	if (strcmp(spec, "head") == 0) {
+		if (g->nheads > 1)
+			return multiple_heads(g->heads, g->nheads, "the revision graph");
+		out->kind = g->nheads ? RT_TARGET_UPTO : RT_TARGET_BASE;
+		return g->nheads ? rt_revlist_push(&out->revs, g->heads[0]) : 0;
+	}
+	if (parse_relative(spec, &n)) {
+		if ((rc = need_state(cur, spec)) < 0)
+			return rc;
+		if (n > 0 && dir == RT_DOWNGRADE)
+			return rt_error_set(RT_EUSAGE, "'%s' is an upgrade target; downgrade takes -N", spec);
+		if (n < 0 && dir == RT_UPGRADE)
+			return rt_error_set(RT_EUSAGE, "'%s' is a downgrade target; upgrade takes +N", spec);
+		return n > 0 ? relative_up(g, cur, n, spec, out) : relative_down(g, cur, n, spec, out);
+	}
+	if ((at = strchr(spec, '@')))
+		return resolve_at(g, cur, dir, spec, at, out);
+	if ((r = rt_graph_get(g, spec)) || (r = rt_graph_get_label(g, spec)))
+		return set_single(out, r);
+	/* REV+N / REV-N: a trailing sign and digits after a non-empty reference */
+	for (p = spec + strlen(spec); p > spec && isdigit((unsigned char)p[-1]); p--)
+		;
+	if (p > spec + 1 && p[0] != '\0' && (p[-1] == '+' || p[-1] == '-')) {
+		char *ref = rt_strndup(spec, (size_t)(p - 1 - spec));
+		struct rt_revision *dest = NULL, *below = NULL;
+		if (!ref)
+			return RT_ENOMEM;
+		parse_relative(p - 1, &n);
+		rc = rt_graph_lookup(g, ref, &r);
+		free(ref);
+		if (rc < 0)
+			return rc;
+		if ((rc = walk(g, r, n, spec, NULL, &dest, &below)) < 0)
+			return rc;
+		if (below) {
+			out->kind = RT_TARGET_REMOVE;
+			return rt_revlist_push(&out->revs, below);
+		}
+		return set_single(out, dest);
+	}
+	if ((rc = rt_graph_lookup(g, spec, &r)) < 0)
+		return rc;
+	return set_single(out, r);
+}
