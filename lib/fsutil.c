@@ -141,6 +141,16 @@ const char *rt_path_basename(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+const char *rt_path_relative(const char *path, const char *base)
+{
+	size_t bl = base ? strlen(base) : 0;
+	while (bl > 1 && base[bl - 1] == '/')
+		bl--;
+	if (bl && strncmp(path, base, bl) == 0 && path[bl] == '/')
+		return path + bl + 1;
+	return path;
+}
+
 /* Removes "." and "x/.." components and duplicate slashes from an absolute path. */
 static void normalise(char *p)
 {

@@ -74,6 +74,8 @@ char *rt_path_join(const char *dir, const char *name);
 /* The directory part of path ("." when there is none). */
 char *rt_path_dirname(const char *path);
 const char *rt_path_basename(const char *path);
+/* path without the leading "base/" when it lies under base (a pointer into path). */
+const char *rt_path_relative(const char *path, const char *base);
 /* An absolute, normalised version of path (no symlink resolution); relative to base when not absolute (NULL: cwd). */
 char *rt_path_absolute(const char *path, const char *base);
 /* Names in dir ending in suffix (NULL: all), sorted; skips names starting with '.'. */

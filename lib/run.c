@@ -231,7 +231,8 @@ static int frame_comment(struct runner *r, const struct rt_step *st)
 		           st->direction == RT_UPGRADE ? "Running upgrade" : "Running downgrade",
 		           st->direction == RT_UPGRADE ? from.ptr : rev->id,
 		           "->", st->direction == RT_UPGRADE ? rev->id : from.ptr, rev->message,
-		           rev->path, st->transactional ? "" : "\n-- runs outside a transaction block");
+		           rt_path_relative(rev->path, r->cfg->dir),
+		           st->transactional ? "" : "\n-- runs outside a transaction block");
 	rt_buf_release(&from);
 	return rc;
 }
@@ -357,13 +358,15 @@ static int run_txn_unit(struct runner *r, struct rt_step *steps, size_t first, s
 	if (!ms)
 		return RT_ENOMEM;
 	for (;;) {
-		rc = begin(r);
+		rc = frame_comment(r, &steps[first]);
+		if (rc == 0)
+			rc = begin(r);
 		for (size_t i = first; rc == 0 && i < last; i++) {
 			double t0 = rt_now_ms();
 			failed = i;
 			if (attempt == 0)
 				fire_begin(r, &steps[i]);
-			if ((rc = frame_comment(r, &steps[i])) < 0)
+			if (i > first && (rc = frame_comment(r, &steps[i])) < 0)
 				break;
 			rc = steps[i].direction == RT_STAMP ? stamp_body(r, &steps[i]) : step_body(r, &steps[i]);
 			ms[i - first] = rt_now_ms() - t0;
