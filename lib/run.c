@@ -398,6 +398,66 @@ static int run_txn_unit(struct runner *r, struct rt_step *steps, size_t first, s
 	return rc;
 }
 
+/*
+ * Where a statement-by-statement revision starts: after an earlier run of the same
+ * revision and direction failed or was interrupted part-way, at the statement it
+ * stopped at. Statements before it completed and are not run again. The statement it
+ * stopped at is run again when the earlier run reported its failure (a failed statement
+ * changed nothing, or left an invalid index that before_exec drops), or when it is
+ * safe to repeat (IF [NOT] EXISTS, CONCURRENTLY index builds). Otherwise the run was
+ * killed while that statement ran and nobody knows whether it took effect: refuse.
+ */
+static int resume_point(struct runner *r, const struct rt_step *st, size_t *from)
+{
+	const struct rt_section *sec = step_section(st);
+	struct rt_history_row *rows = NULL, *last;
+	size_t n = 0, k;
+	int rc;
+
+	*from = 0;
+	if (r->offline)
+		return 0;
+	if ((rc = rt_db_history(r->db, st->rev->id, &rows, &n)) < 0)
+		return rc;
+	last = n ? &rows[n - 1] : NULL;
+	if (!last || strcmp(last->status, "applied") == 0 ||
+	    strcmp(last->direction, direction_name(st->direction)) != 0 || last->statement_index <= 0)
+		goto out;
+	k = (size_t)last->statement_index;
+	if (!last->checksum || strcmp(last->checksum, st->rev->script->checksum) != 0) {
+		rc = rt_error_set(RT_ESTATE, "%s: revision '%s' stopped after statement %zu in an earlier run, "
+		                  "and its file has changed since", st->rev->path, st->rev->id, k);
+		rt_error_set_hint("Restore the file as it was, check which of its statements took effect, "
+		                  "then finish by hand and record it with 'retort stamp %s'.", st->rev->id);
+		goto out;
+	}
+	if (k >= sec->n) {
+		*from = sec->n;
+		notice(r, "revision '%s': every statement completed in an earlier run; recording it now",
+		       st->rev->id);
+		goto out;
+	}
+	if (strcmp(last->status, "running") == 0 && !(sec->stmts[k].flags & RT_STMT_IDEMPOTENT)) {
+		rc = rt_error_set(RT_ESTATE,
+		                  "%s:%d: an earlier run of revision '%s' was interrupted during this statement, "
+		                  "and it is not safe to run twice", st->rev->path, sec->stmts[k].line,
+		                  st->rev->id);
+		rt_error_set_location(st->rev->path, sec->stmts[k].line);
+		rt_error_set_detail("Statements 1 to %zu completed; whether statement %zu took effect is unknown.",
+		                    k, k + 1);
+		rt_error_set_hint("Check the database. If the statement took effect, run the rest of the "
+		                  "revision by hand and record it with 'retort stamp %s'; if not, write it "
+		                  "with IF [NOT] EXISTS so it can be resumed.", st->rev->id);
+		goto out;
+	}
+	*from = k;
+	notice(r, "resuming revision '%s' at statement %zu of %zu (line %d): an earlier run stopped there",
+	       st->rev->id, k + 1, sec->n, sec->stmts[k].line);
+out:
+	rt_history_rows_free(rows, n);
+	return rc;
+}
+
 /* A step whose statements run one by one in autocommit. */
 static int run_autocommit_step(struct runner *r, struct rt_step *st)
 {
@@ -407,10 +467,16 @@ static int run_autocommit_step(struct runner *r, struct rt_step *st)
 	size_t i = 0;
 	int rc, attempt = 0;
 
+	size_t from = 0;
+
 	fire_begin(r, st);
-	if ((rc = frame_comment(r, st)) < 0 || (rc = history_start(r, st)) < 0)
+	if ((rc = resume_point(r, st, &from)) < 0 || (rc = frame_comment(r, st)) < 0 ||
+	    (rc = history_start(r, st)) < 0)
 		goto out;
-	for (i = 0; i < sec->n; i++) {
+	if (from > 0 && ((rc = rt_sql_history_progress(&b, r->d, r->cfg, st->rev->id, (int)from)) < 0 ||
+	                 (rc = run_meta_buf(r, &b, "the history table update")) < 0))
+		goto out;
+	for (i = from; i < sec->n; i++) {
 		const struct rt_stmt *s = &sec->stmts[i];
 		if (!r->offline && r->db->ops->before_exec && (rc = r->db->ops->before_exec(r->db, s)) < 0)
 			break;
