@@ -100,9 +100,9 @@ $(BUILD)/tests/check_%: tests/unit/check_%.c tests/unit/unit.h $(BUILD)/libretor
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libretort.a $(LIBS) $(CHECK_LIBS)
 
 unit: deps-test $(UNIT_BINS)
-	@fail=0; for t in $(UNIT_BINS); do \
-	    RETORT_TESTS_DIR=$(CURDIR)/tests $$t || fail=1; done; \
-	[ $$fail = 0 ] || { echo "unit tests failed" >&2; exit 1; }
+	@RETORT_TESTS_DIR=$(CURDIR)/tests sh tests/pg/with-pg.sh sh -c \
+	    'fail=0; for t in "$$@"; do "$$t" || fail=1; done; \
+	    [ $$fail = 0 ] || { echo "unit tests failed" >&2; exit 1; }' unit $(UNIT_BINS)
 
 cli: deps-test $(BUILD)/retort
 	@RETORT=$(CURDIR)/$(BUILD)/retort VALGRIND=$(VALGRIND) sh tests/cli/run-all.sh

@@ -1,0 +1,741 @@
+/*
+ * backend_pg.c - the PostgreSQL backend (rt_postgresql_ops), through libpq.
+ *
+ * db.c opens it for postgresql:// and postgres:// URLs and libpq keyword strings, which
+ * go to libpq unchanged so that every libpq environment variable, ~/.pgpass and service
+ * files work; application_name is always "retort", for whoever looks at
+ * pg_stat_activity. Each statement is sent alone with PQexec. Failures become RT_EDB
+ * with the server's message, SQLSTATE, detail and hint, and for syntax errors a
+ * psql-like context with a caret under the offending character. rt_interrupt() cancels
+ * the statement in progress through PQcancel. The migration lock is a session advisory
+ * lock keyed on the version table's qualified name, polled with pg_try_advisory_lock so
+ * that a waiting run never sits inside a statement (whose snapshot would make a CREATE
+ * INDEX CONCURRENTLY in the lock holder wait for it: a deadlock). The hooks about
+ * INVALID indexes live in pg_indexes.c.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libpq-fe.h>
+#include "backend.h"
+#include "internal.h"
+#include "pg_indexes.h"
+
+#define APPLICATION_NAME "retort"
+#define DEFAULT_VERSION_TABLE "retort_version"
+#define DEFAULT_SCHEMA "public"
+#define LOCK_POLL_FIRST_MS 50
+#define LOCK_POLL_MAX_MS 500
+#define LOCK_SLEEP_SLICE_MS 50 /* how often a sleeping waiter looks at rt_interrupted() */
+#define STACK_COLS 16
+#define SQLSTATE_QUERY_CANCELED "57014"
+
+char *rt_mask_plain(const char *text); /* secrets.c: plain malloc, leaves the error slot alone */
+
+struct pg_db {
+	struct rt_db base;  /* first: the ops see a struct rt_db */
+	PGconn *conn;
+	PGcancel *cancel;   /* for the interrupt hook */
+	char *desc;         /* "postgresql database '<masked URL>'" */
+	char *schema;       /* the effective schema of the version table */
+	int64_t lock_key;   /* the advisory lock key */
+	int locked;
+	struct pg_db *older; /* the connection opened before this one, still open */
+};
+
+/* The open connections, newest first. rt_interrupt() cancels the statement of the newest
+ * one (one hook at a time); when it closes, the next newest takes the hook over. */
+static struct pg_db *newest;
+
+static struct pg_db *from_db(struct rt_db *db)
+{
+	return (struct pg_db *)db;
+}
+
+PGconn *rt_pg_conn(struct rt_db *db)
+{
+	return from_db(db)->conn;
+}
+
+/* ------------------------------------------------------------------------------------
+ * Notices and cancellation
+ * ------------------------------------------------------------------------------------ */
+
+static void vnotify(const struct rt_run_events *ev, const char *fmt, va_list ap)
+{
+	char buf[1024], *masked;
+
+	if (!ev || !ev->notice)
+		return;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	masked = rt_mask_plain(buf);
+	if (!masked)
+		return;
+	ev->notice(ev->ctx, masked);
+	free(masked);
+}
+
+void rt_pg_notify(struct rt_db *db, const struct rt_run_events *ev, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vnotify(ev ? ev : db->events, fmt, ap);
+	va_end(ap);
+}
+
+/* libpq hands server NOTICEs and WARNINGs here ("NOTICE:  text\n"); they go to the
+ * events' notice callback without the trailing newline. */
+static void notice_processor(void *arg, const char *message)
+{
+	struct pg_db *p = arg;
+	const struct rt_run_events *ev = p->base.events;
+	size_t len = strlen(message);
+	char *text, *masked;
+
+	if (!ev || !ev->notice)
+		return;
+	while (len > 0 && (message[len - 1] == '\n' || message[len - 1] == '\r' ||
+	                   message[len - 1] == ' ' || message[len - 1] == '\t'))
+		len--;
+	text = rt_strndup(message, len);
+	if (!text)
+		return;
+	masked = rt_mask_plain(text);
+	free(text);
+	if (!masked)
+		return;
+	ev->notice(ev->ctx, masked);
+	free(masked);
+}
+
+/* The interrupt hook: runs inside a signal handler, so only PQcancel (async-signal-safe)
+ * and a static buffer for its message. */
+static void cancel_hook(void *arg)
+{
+	static char errbuf[256];
+
+	PQcancel(arg, errbuf, (int)sizeof(errbuf));
+}
+
+static int interrupted_error(int sig)
+{
+	rt_error_set(RT_EINTERRUPTED, "interrupted by signal %d", sig);
+	rt_error_set_signal(sig);
+	return RT_EINTERRUPTED;
+}
+
+/* ------------------------------------------------------------------------------------
+ * Errors
+ * ------------------------------------------------------------------------------------ */
+
+/* Bytes from p to the end of its line. */
+static size_t line_len(const char *p)
+{
+	return strcspn(p, "\n");
+}
+
+static const char *skip_space_and_comments(const char *p)
+{
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v')
+			p++;
+		if (p[0] == '-' && p[1] == '-') {
+			p += line_len(p);
+		} else if (p[0] == '/' && p[1] == '*') {
+			const char *end = strstr(p + 2, "*/");
+			if (!end)
+				return p;
+			p = end + 2;
+		} else {
+			return p;
+		}
+	}
+}
+
+static int count_newlines(const char *from, const char *to)
+{
+	int n = 0;
+
+	for (; from < to; from++)
+		n += *from == '\n';
+	return n;
+}
+
+/* The byte offset of the 1-based character position pos in the UTF-8 text sql (at most
+ * its length). */
+static size_t char_to_byte(const char *sql, long pos)
+{
+	size_t i = 0;
+
+	for (long c = 1; c < pos && sql[i]; c++) {
+		i++;
+		while ((sql[i] & 0xC0) == 0x80)
+			i++;
+	}
+	return i;
+}
+
+/*
+ * Two lines as psql shows them for an error at character position pos of the statement
+ * sql whose first token is on line first_line:
+ *
+ *     LINE 12:   FROM x WHER y
+ *                            ^
+ * Tabs in the line stay tabs below it, so the caret lines up in a terminal. NULL when out
+ * of memory.
+ */
+static char *caret_context(const char *sql, long pos, int first_line)
+{
+	const char *first = skip_space_and_comments(sql);
+	const char *err = sql + char_to_byte(sql, pos), *start = err, *p;
+	struct rt_buf b = RT_BUF_INIT;
+	size_t prefix, len;
+	int line;
+
+	if (first > err)
+		first = err; /* an error inside the leading comments */
+	line = first_line + count_newlines(first, err);
+	while (start > sql && start[-1] != '\n')
+		start--;
+	len = line_len(start);
+	if (len > 0 && start[len - 1] == '\r')
+		len--;
+	if (rt_buf_addf(&b, "LINE %d: ", line) < 0)
+		return NULL;
+	prefix = b.len;
+	if (rt_buf_add(&b, start, len) < 0 || rt_buf_putc(&b, '\n') < 0)
+		goto nomem;
+	for (size_t i = 0; i < prefix; i++)
+		if (rt_buf_putc(&b, ' ') < 0)
+			goto nomem;
+	for (p = start; p < err; p++) {
+		if ((*p & 0xC0) == 0x80)
+			continue; /* one column per character, not per byte */
+		if (rt_buf_putc(&b, *p == '\t' ? '\t' : ' ') < 0)
+			goto nomem;
+	}
+	if (rt_buf_putc(&b, '^') < 0)
+		goto nomem;
+	return rt_buf_detach(&b);
+
+nomem:
+	rt_buf_release(&b);
+	return NULL;
+}
+
+/* The first line of libpq's last error message, in buf. */
+static const char *first_line(PGconn *conn, char *buf, size_t size)
+{
+	const char *msg = conn ? PQerrorMessage(conn) : "out of memory";
+	size_t n = line_len(msg);
+
+	snprintf(buf, size, "%.*s", (int)n, msg);
+	return buf;
+}
+
+/*
+ * Describes the failure of statement sql (at path:line; path NULL for retort's own
+ * statements) whose result is res (NULL when libpq could not even send it). Branches on
+ * SQLSTATE only, never on message text.
+ */
+static int result_error(struct pg_db *p, const PGresult *res, const char *sql, const char *path,
+                        int line)
+{
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
+	const char *position = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
+	char buf[512], *context = NULL;
+
+	if (sqlstate && strcmp(sqlstate, SQLSTATE_QUERY_CANCELED) == 0 && rt_interrupted()) {
+		interrupted_error(rt_interrupted());
+		rt_error_set_location(path, line);
+		return RT_EINTERRUPTED;
+	}
+	if (PQstatus(p->conn) == CONNECTION_BAD) {
+		rt_error_set(RT_EDB, "connection to the server was lost");
+		rt_error_set_location(path, line);
+		if (sqlstate)
+			rt_error_set_sqlstate(sqlstate);
+		if (primary)
+			rt_error_set_detail("The server said: %s.", primary);
+		return RT_EDB;
+	}
+	if (!primary)
+		primary = first_line(p->conn, buf, sizeof(buf));
+	if (position && sql)
+		context = caret_context(sql, atol(position), line > 0 ? line : 1); /* before the error: it may set RT_ENOMEM */
+	if (path && sqlstate)
+		rt_error_set(RT_EDB, "%s:%d: %s (%s)", path, line, primary, sqlstate);
+	else if (path)
+		rt_error_set(RT_EDB, "%s:%d: %s", path, line, primary);
+	else if (sqlstate)
+		rt_error_set(RT_EDB, "%s (%s)", primary, sqlstate);
+	else
+		rt_error_set(RT_EDB, "%s", primary);
+	rt_error_set_location(path, line);
+	rt_error_set_sqlstate(sqlstate);
+	if (detail)
+		rt_error_set_detail("%s", detail);
+	if (hint)
+		rt_error_set_hint("%s", hint);
+	if (context)
+		rt_error_set_context(context);
+	free(context);
+	return RT_EDB;
+}
+
+/* Ends a COPY FROM STDIN or TO STDOUT that a statement started (PQexec cannot feed or
+ * collect its data), and reports it. Takes res. */
+static int copy_refused(struct pg_db *p, PGresult *res, const char *path, int line)
+{
+	ExecStatusType st = PQresultStatus(res);
+	const char *what = st == PGRES_COPY_IN ? "COPY FROM STDIN" : "COPY TO STDOUT";
+	PGresult *r;
+
+	PQclear(res);
+	if (st == PGRES_COPY_IN) {
+		PQputCopyEnd(p->conn, "retort does not send COPY data");
+	} else {
+		char *data;
+		while (PQgetCopyData(p->conn, &data, 0) > 0)
+			PQfreemem(data);
+	}
+	while ((r = PQgetResult(p->conn)) != NULL)
+		PQclear(r);
+	if (path)
+		rt_error_set(RT_EDB, "%s:%d: %s is not supported in revision scripts", path, line, what);
+	else
+		rt_error_set(RT_EDB, "%s is not supported", what);
+	rt_error_set_location(path, line);
+	rt_error_set_hint("Load data with INSERT statements, or with COPY from a file the server can read.");
+	return RT_EDB;
+}
+
+/* ------------------------------------------------------------------------------------
+ * Statements
+ * ------------------------------------------------------------------------------------ */
+
+static int result_ok(const PGresult *res)
+{
+	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
+}
+
+static int is_copy(const PGresult *res)
+{
+	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+	return st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH;
+}
+
+static long changed_rows(const PGresult *res)
+{
+	static const char *const dml[] = { "INSERT ", "UPDATE ", "DELETE ", "MERGE " };
+	const char *cmd = PQcmdStatus((PGresult *)res);
+
+	for (size_t i = 0; i < RT_ARRAY_LEN(dml); i++)
+		if (strncmp(cmd, dml[i], strlen(dml[i])) == 0)
+			return atol(PQcmdTuples((PGresult *)res));
+	return -1;
+}
+
+static int pg_exec(struct rt_db *db, const char *sql, const char *path, int line, long *changes)
+{
+	struct pg_db *p = from_db(db);
+	PGresult *res;
+	int rc = 0;
+
+	if (changes)
+		*changes = -1;
+	res = PQexec(p->conn, sql);
+	if (is_copy(res))
+		return copy_refused(p, res, path, line);
+	if (!result_ok(res))
+		rc = result_error(p, res, sql, path, line);
+	else if (changes)
+		*changes = changed_rows(res);
+	PQclear(res);
+	return rc;
+}
+
+int rt_pg_exec_params(struct rt_db *db, const char *sql, int nparams,
+                      const char *const *params, PGresult **out)
+{
+	struct pg_db *p = from_db(db);
+	PGresult *res = PQexecParams(p->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	int rc;
+
+	*out = NULL;
+	if (is_copy(res))
+		return copy_refused(p, res, NULL, 0);
+	if (!result_ok(res)) {
+		rc = result_error(p, res, sql, NULL, 0);
+		PQclear(res);
+		return rc;
+	}
+	*out = res;
+	return 0;
+}
+
+static int pg_query(struct rt_db *db, const char *sql, rt_row_fn fn, void *ctx)
+{
+	struct pg_db *p = from_db(db);
+	const char *stack_vals[STACK_COLS];
+	const char **vals = stack_vals;
+	PGresult *res = PQexec(p->conn, sql);
+	int rc = 0, ncols, nrows;
+
+	if (is_copy(res))
+		return copy_refused(p, res, NULL, 0);
+	if (!result_ok(res)) {
+		rc = result_error(p, res, sql, NULL, 0);
+		PQclear(res);
+		return rc;
+	}
+	ncols = PQnfields(res);
+	nrows = PQntuples(res);
+	if (ncols > STACK_COLS && nrows > 0) {
+		vals = rt_calloc((size_t)ncols, sizeof(*vals));
+		if (!vals) {
+			PQclear(res);
+			return RT_ENOMEM;
+		}
+	}
+	for (int r = 0; r < nrows && fn; r++) {
+		for (int c = 0; c < ncols; c++)
+			vals[c] = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+		if (fn(ctx, ncols, vals))
+			break;
+	}
+	if (vals != stack_vals)
+		free(vals);
+	PQclear(res);
+	return rc;
+}
+
+static int pg_table_exists(struct rt_db *db, const char *schema, const char *table, int *out)
+{
+	static const char sql[] =
+		"SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class"
+		" WHERE oid = pg_catalog.to_regclass(pg_catalog.quote_ident($1) || '.' ||"
+		" pg_catalog.quote_ident($2)) AND relkind IN ('r', 'p'))";
+	const char *params[2] = { schema ? schema : from_db(db)->schema, table };
+	PGresult *res;
+	int rc;
+
+	*out = 0;
+	rc = rt_pg_exec_params(db, sql, 2, params, &res);
+	if (rc < 0)
+		return rc;
+	*out = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return 0;
+}
+
+static int pg_interrupted(struct rt_db *db)
+{
+	(void)db;
+	return rt_interrupted();
+}
+
+static const char *pg_describe(struct rt_db *db)
+{
+	return from_db(db)->desc;
+}
+
+/* ------------------------------------------------------------------------------------
+ * The migration lock
+ * ------------------------------------------------------------------------------------ */
+
+/* The key: the first 8 bytes of SHA-256("retort:<schema>.<table>"), a signed 64-bit
+ * integer as pg_advisory_lock(bigint) takes it. */
+static int compute_lock_key(struct pg_db *p)
+{
+	const char *table = p->base.cfg->version_table ? p->base.cfg->version_table : DEFAULT_VERSION_TABLE;
+	char *name = rt_asprintf("retort:%s.%s", p->schema, table);
+	char hex[65], head[17];
+	uint64_t u;
+	int rc;
+
+	if (!name)
+		return RT_ENOMEM;
+	rc = rt_sha256_hex(name, strlen(name), hex);
+	free(name);
+	if (rc < 0)
+		return rc;
+	memcpy(head, hex, 16);
+	head[16] = '\0';
+	u = (uint64_t)strtoull(head, NULL, 16);
+	p->lock_key = u > (uint64_t)INT64_MAX ? -(int64_t)(~u) - 1 : (int64_t)u;
+	return 0;
+}
+
+static int try_lock(struct pg_db *p, int *got)
+{
+	char key[32];
+	const char *params[1] = { key };
+	PGresult *res;
+	int rc;
+
+	snprintf(key, sizeof(key), "%lld", (long long)p->lock_key);
+	rc = rt_pg_exec_params(&p->base, "SELECT pg_catalog.pg_try_advisory_lock($1::bigint)", 1,
+	                       params, &res);
+	if (rc < 0)
+		return rc;
+	*got = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return 0;
+}
+
+/* Who holds our advisory lock: pid (0 when nobody does any more) and application_name
+ * into app. A bigint key shows in pg_locks as classid = high half, objid = low half,
+ * objsubid = 1. */
+static int find_holder(struct pg_db *p, long *pid, char *app, size_t appsize)
+{
+	static const char sql[] =
+		"SELECT l.pid, coalesce(a.application_name, '')"
+		" FROM pg_catalog.pg_locks l"
+		" LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
+		" WHERE l.locktype = 'advisory' AND l.granted"
+		" AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())"
+		" AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 1"
+		" AND l.pid <> pg_catalog.pg_backend_pid()"
+		" LIMIT 1";
+	uint64_t u = (uint64_t)p->lock_key;
+	char hi[16], lo[16];
+	const char *params[2] = { hi, lo };
+	PGresult *res;
+	int rc;
+
+	snprintf(hi, sizeof(hi), "%lu", (unsigned long)(uint32_t)(u >> 32));
+	snprintf(lo, sizeof(lo), "%lu", (unsigned long)(uint32_t)u);
+	rc = rt_pg_exec_params(&p->base, sql, 2, params, &res);
+	if (rc < 0)
+		return rc;
+	if (PQntuples(res) == 1) {
+		*pid = atol(PQgetvalue(res, 0, 0));
+		snprintf(app, appsize, "%s", PQgetvalue(res, 0, 1));
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* Sleeps ms, in slices, giving up early when a signal arrives. */
+static void sleep_interruptible(long ms)
+{
+	while (ms > 0 && !rt_interrupted()) {
+		long slice = ms < LOCK_SLEEP_SLICE_MS ? ms : LOCK_SLEEP_SLICE_MS;
+		rt_sleep_ms(slice);
+		ms -= slice;
+	}
+}
+
+static int pg_lock(struct rt_db *db, long wait_ms, const struct rt_run_events *ev)
+{
+	struct pg_db *p = from_db(db);
+	double start = rt_now_ms();
+	long delay = LOCK_POLL_FIRST_MS, pid = 0;
+	char app[256] = "";
+	int notified = 0, got = 0, rc;
+
+	if (p->locked)
+		return 0;
+	if (!ev)
+		ev = db->events;
+	for (;;) {
+		double elapsed;
+		long left;
+
+		rc = try_lock(p, &got);
+		if (rc < 0)
+			return rc;
+		if (got) {
+			p->locked = 1;
+			return 0;
+		}
+		if (rt_interrupted())
+			return interrupted_error(rt_interrupted());
+		elapsed = rt_now_ms() - start;
+		if (elapsed >= (double)wait_ms) {
+			double secs = (double)(wait_ms > 0 ? wait_ms : 0) / 1000.0;
+			rc = find_holder(p, &pid, app, sizeof(app));
+			if (rc < 0)
+				return rc;
+			if (pid > 0) {
+				rt_error_set(RT_ELOCKED, "gave up after %g s waiting for the migration lock held "
+				             "by pid %ld (application_name '%s')", secs, pid, app);
+				rt_error_set_hint("Find the other run in pg_stat_activity (pid %ld) and let it "
+				                  "finish, or raise lock_wait in retort.yaml to wait longer.", pid);
+			} else {
+				rt_error_set(RT_ELOCKED, "gave up after %g s waiting for the migration lock", secs);
+				rt_error_set_hint("Another retort run held the lock; let it finish, or raise "
+				                  "lock_wait in retort.yaml to wait longer.");
+			}
+			return RT_ELOCKED;
+		}
+		if (!notified) {
+			rc = find_holder(p, &pid, app, sizeof(app));
+			if (rc < 0)
+				return rc;
+			if (pid > 0) { /* 0: released meanwhile; say it next time if still busy */
+				rt_pg_notify(db, ev, "waiting for the migration lock held by pid %ld "
+				             "(application_name '%s')", pid, app);
+				notified = 1;
+			}
+		}
+		left = wait_ms - (long)elapsed;
+		sleep_interruptible(delay < left ? delay : left);
+		delay = delay * 2 > LOCK_POLL_MAX_MS ? LOCK_POLL_MAX_MS : delay * 2;
+	}
+}
+
+static void pg_unlock(struct rt_db *db)
+{
+	struct pg_db *p = from_db(db);
+	char key[32];
+	const char *params[1] = { key };
+
+	if (!p->locked)
+		return;
+	p->locked = 0;
+	snprintf(key, sizeof(key), "%lld", (long long)p->lock_key);
+	/* Not through rt_pg_exec_params: unlocking follows failures whose error must stay. A
+	 * lost connection has released the lock anyway. */
+	PQclear(PQexecParams(p->conn, "SELECT pg_catalog.pg_advisory_unlock($1::bigint)", 1, NULL,
+	                     params, NULL, NULL, 0));
+}
+
+/* ------------------------------------------------------------------------------------
+ * Connecting
+ * ------------------------------------------------------------------------------------ */
+
+static void pg_close(struct rt_db *db)
+{
+	struct pg_db *p = from_db(db);
+
+	if (!p)
+		return;
+	for (struct pg_db **pp = &newest; *pp; pp = &(*pp)->older) {
+		if (*pp == p) {
+			*pp = p->older;
+			rt_interrupt_set_hook(newest ? cancel_hook : NULL, newest ? newest->cancel : NULL);
+			break;
+		}
+	}
+	if (p->cancel)
+		PQfreeCancel(p->cancel);
+	if (p->conn)
+		PQfinish(p->conn);
+	free(p->desc);
+	free(p->schema);
+	free(p);
+}
+
+/* The schema the version table lives in: the configured one, else current_schema(), else
+ * "public" (when no schema on search_path exists yet). */
+static int resolve_schema(struct pg_db *p)
+{
+	PGresult *res;
+	int rc;
+
+	if (p->base.cfg->version_table_schema) {
+		p->schema = rt_strdup(p->base.cfg->version_table_schema);
+		return p->schema ? 0 : RT_ENOMEM;
+	}
+	rc = rt_pg_exec_params(&p->base, "SELECT pg_catalog.current_schema()", 0, NULL, &res);
+	if (rc < 0)
+		return rc;
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		p->schema = rt_strdup(PQgetvalue(res, 0, 0));
+	else
+		p->schema = rt_strdup(DEFAULT_SCHEMA);
+	PQclear(res);
+	return p->schema ? 0 : RT_ENOMEM;
+}
+
+static int pg_open(struct rt_db **out, const struct rt_config *cfg, unsigned flags)
+{
+	/* dbname first and expanded: a URL or keyword string in it sets everything it names,
+	 * and application_name after it overrides whatever the URL said. */
+	const char *const keywords[] = { "dbname", "application_name", NULL };
+	const char *values[] = { NULL, APPLICATION_NAME, NULL };
+	struct pg_db *p;
+	char *masked = NULL, buf[512];
+	int rc;
+
+	*out = NULL;
+	if (!cfg->url) {
+		rt_error_set(RT_EUSAGE, "no database URL configured");
+		rt_error_set_hint("Set database.url in retort.yaml, or pass --url, or set RETORT_DATABASE_URL.");
+		return RT_EUSAGE;
+	}
+	rt_secret_add(getenv("PGPASSWORD"));
+	rt_url_register_secret(cfg->url);
+	p = rt_calloc(1, sizeof(*p));
+	if (!p)
+		return RT_ENOMEM;
+	p->base.ops = &rt_postgresql_ops;
+	p->base.cfg = cfg;
+	p->base.flags = flags; /* RT_DB_READONLY changes nothing: connecting creates nothing */
+	masked = rt_url_masked(cfg->url);
+	if (!masked || !(p->desc = rt_asprintf("postgresql database '%s'", masked))) {
+		rc = RT_ENOMEM;
+		goto fail;
+	}
+
+	values[0] = cfg->url;
+	p->conn = PQconnectdbParams(keywords, values, 1);
+	if (!p->conn) {
+		rc = rt_error_set(RT_ENOMEM, "out of memory");
+		goto fail;
+	}
+	rt_secret_add(PQpass(p->conn)); /* also one from ~/.pgpass or a service file */
+	if (PQstatus(p->conn) != CONNECTION_OK) {
+		rc = rt_error_set(RT_EDB, "cannot connect to '%s': %s", masked,
+		                  first_line(p->conn, buf, sizeof(buf)));
+		goto fail;
+	}
+	PQsetNoticeProcessor(p->conn, notice_processor, p);
+	if ((rc = resolve_schema(p)) < 0 || (rc = compute_lock_key(p)) < 0)
+		goto fail;
+	p->cancel = PQgetCancel(p->conn);
+	if (!p->cancel) {
+		rc = rt_error_set(RT_ENOMEM, "out of memory");
+		goto fail;
+	}
+	p->older = newest;
+	newest = p;
+	rt_interrupt_set_hook(cancel_hook, p->cancel);
+	free(masked);
+	*out = &p->base;
+	return 0;
+
+fail:
+	free(masked);
+	pg_close(&p->base);
+	return rc;
+}
+
+const struct rt_db_ops rt_postgresql_ops = {
+	.version = RT_DB_OPS_VERSION,
+	.name = "postgresql",
+	.dialect = RT_DIALECT_POSTGRESQL,
+	.open = pg_open,
+	.close = pg_close,
+	.lock = pg_lock,
+	.unlock = pg_unlock,
+	.exec = pg_exec,
+	.query = pg_query,
+	.table_exists = pg_table_exists,
+	.interrupted = pg_interrupted,
+	.describe = pg_describe,
+	.before_exec = rt_pg_before_exec,
+	.after_error = rt_pg_after_error,
+	.check = rt_pg_check,
+};
