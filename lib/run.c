@@ -553,11 +553,7 @@ static int run_units(struct runner *r, struct rt_plan *p)
 			if (r->cfg->transaction == RT_TXN_ALL && p->n > 1)
 				notice(r, "revision '%s' cannot run inside a transaction: it runs on its own, "
 				          "and the work before it is committed first", p->steps[i].rev->id);
-			if (r->offline)
-				rc = emitf(r, "\n-- revision '%s' cannot run inside a transaction block\n",
-				           p->steps[i].rev->id);
-			if (rc == 0)
-				rc = run_autocommit_step(r, &p->steps[i]);
+			rc = run_autocommit_step(r, &p->steps[i]);
 			i = j;
 			continue;
 		}
