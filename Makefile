@@ -93,7 +93,7 @@ $(BUILD)/retort: $(CMD_OBJS) $(BUILD)/libretort.a
 	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(BUILD)/libretort.a $(LIBS)
 
 retort: $(BUILD)/retort
-	@if [ "$(BUILD)" = build ]; then cp $(BUILD)/retort retort; fi
+	@if [ "$(BUILD)" = build ]; then cp $(BUILD)/retort retort.tmp && mv -f retort.tmp retort; fi
 
 $(BUILD)/tests/check_%: tests/unit/check_%.c tests/unit/unit.h $(BUILD)/libretort.a
 	@mkdir -p $(dir $@)

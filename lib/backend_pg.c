@@ -22,6 +22,7 @@
 #include "backend.h"
 #include "internal.h"
 #include "pg_indexes.h"
+#include "pg_relations.h"
 
 #define APPLICATION_NAME "retort"
 #define DEFAULT_VERSION_TABLE "retort_version"
@@ -31,6 +32,7 @@
 #define LOCK_SLEEP_SLICE_MS 50 /* how often a sleeping waiter looks at rt_interrupted() */
 #define STACK_COLS 16
 #define SQLSTATE_QUERY_CANCELED "57014"
+#define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
 
 char *rt_mask_plain(const char *text); /* secrets.c: plain malloc, leaves the error slot alone */
 
@@ -236,6 +238,24 @@ static const char *first_line(PGconn *conn, char *buf, size_t size)
 	return buf;
 }
 
+/* A lock timeout names the tables the statement needed: the message a DBA acts on. */
+static int lock_timeout_error(const char *sql, const char *path, int line, const char *primary,
+                              const char *sqlstate)
+{
+	char *rels = rt_pg_relations_text(sql);
+
+	rt_error_set(RT_EDB, "%s:%d: could not lock %s within lock_timeout: %s (%s)", path, line,
+	             rels ? rels : "the objects this statement needs", primary, sqlstate);
+	rt_error_set_location(path, line);
+	rt_error_set_sqlstate(sqlstate);
+	rt_error_set_hint("Another session holds a conflicting lock. Find it with: SELECT pid, state, "
+	                  "xact_start, query FROM pg_stat_activity WHERE pid IN (SELECT pid FROM pg_locks "
+	                  "WHERE granted AND relation IS NOT NULL); raise postgresql.lock_timeout or "
+	                  "lock_retries only if waiting is acceptable.");
+	free(rels);
+	return RT_EDB;
+}
+
 /*
  * Describes the failure of statement sql (at path:line; path NULL for retort's own
  * statements) whose result is res (NULL when libpq could not even send it). Branches on
@@ -267,6 +287,8 @@ static int result_error(struct pg_db *p, const PGresult *res, const char *sql, c
 	}
 	if (!primary)
 		primary = first_line(p->conn, buf, sizeof(buf));
+	if (sqlstate && strcmp(sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0 && sql && path)
+		return lock_timeout_error(sql, path, line, primary, sqlstate);
 	if (position && sql)
 		context = caret_context(sql, atol(position), line > 0 ? line : 1); /* before the error: it may set RT_ENOMEM */
 	if (path && sqlstate)

@@ -210,7 +210,7 @@ int rt_sql_history_finish(struct rt_buf *b, enum rt_dialect d, const struct rt_c
 		rc = pg ? rt_buf_puts(b, ", finished_at = clock_timestamp(), duration_ms = "
 		                         "round((extract(epoch FROM clock_timestamp() - started_at) * 1000)::numeric, 3)")
 		        : rt_buf_puts(b, ", finished_at = " SQLITE_NOW ", duration_ms = "
-		                         "round((julianday('now') - julianday(started_at)) * 86400000.0, 3)");
+		                         "round((julianday('now') - julianday(started_at)) * 86400000.0)");
 	if (rc == 0 && statement_index >= 0)
 		rc = rt_buf_addf(b, ", statement_index = %d", statement_index);
 	if (rc == 0 && error) {
