@@ -77,7 +77,10 @@ int rt_grow_array(void *array_ptr, size_t *cap, size_t need, size_t size)
 
 char *rt_strndup(const char *s, size_t n)
 {
-	char *p = rt_malloc(n + 1);
+	char *p;
+
+	n = strnlen(s, n);
+	p = rt_malloc(n + 1);
 	if (!p)
 		return NULL;
 	memcpy(p, s, n);

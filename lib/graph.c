@@ -159,7 +159,8 @@ static int index_ids(struct rt_graph *g, struct rt_revision **all, size_t nall)
 	size_t cap = 0;
 	int rc;
 
-	qsort(all, nall, sizeof(*all), cmp_rev_path);
+	if (nall > 1)
+		qsort(all, nall, sizeof(*all), cmp_rev_path);
 	for (size_t i = 0; i < nall; i++) {
 		struct rt_revision *r = all[i], *first = rt_map_get(&p->by_id, r->id);
 		if (first) {
@@ -184,7 +185,8 @@ static int index_ids(struct rt_graph *g, struct rt_revision **all, size_t nall)
 			return rc;
 		all[i] = NULL;
 	}
-	qsort(g->revs, g->n, sizeof(*g->revs), cmp_rev_id);
+	if (g->n > 1)
+		qsort(g->revs, g->n, sizeof(*g->revs), cmp_rev_id);
 	for (size_t i = 0; i < g->n; i++)
 		g->revs[i]->index = i;
 	return 0;

@@ -61,7 +61,8 @@ int rt_state_from_heads(struct rt_state *out, const struct rt_graph *g,
 			goto out;
 		}
 	}
-	qsort(out->heads.items, out->heads.n, sizeof(*out->heads.items), cmp_rev_id);
+	if (out->heads.n > 1)
+		qsort(out->heads.items, out->heads.n, sizeof(*out->heads.items), cmp_rev_id);
 	for (size_t i = 0; i < g->n; i++)
 		out->napplied += out->applied[i] != 0;
 out:

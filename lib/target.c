@@ -195,51 +195,52 @@ static int set_single(struct rt_target *t, struct rt_revision *r)
 	return rt_revlist_push(&t->revs, r);
 }
 
-/* +N from the database state. */
+/* +N from the database state: N times, the one revision whose parents and dependencies
+ * are all applied. Two or more such revisions (the database sits below a branch point,
+ * or at several independent roots) make it ambiguous. */
 static int relative_up(const struct rt_graph *g, const struct rt_state *cur, long n, const char *spec,
                        struct rt_target *t)
 {
-	struct rt_revlist ahead = RT_REVLIST_INIT, order = RT_REVLIST_INIT;
-	unsigned char *want = NULL;
+	unsigned char *applied = rt_malloc(g->n ? g->n : 1);
+	struct rt_revlist next = RT_REVLIST_INIT;
+	long step;
 	int rc = 0;
 
-	for (size_t i = 0; i < g->nheads && rc == 0; i++)
-		if (!cur->applied[g->heads[i]->index])
-			rc = rt_revlist_push(&ahead, g->heads[i]);
-	if (rc < 0)
-		goto out;
-	if (ahead.n > 1) {
-		struct rt_buf b = RT_BUF_INIT;
-		list_ids(&b, ahead.items, ahead.n);
-		rc = rt_error_set(RT_EAMBIGUOUS, "'%s' is ambiguous: %zu heads are ahead of the database: %s",
-		                  spec, ahead.n, b.ptr);
-		rt_error_set_hint("Use LABEL@%s or REV%s, or upgrade to a revision id.", spec, spec);
-		rt_buf_release(&b);
-		goto out;
-	}
-	if (!(want = rt_calloc(g->n ? g->n : 1, 1))) {
-		rc = RT_ENOMEM;
-		goto out;
-	}
-	if (ahead.n == 1 && (rc = rt_graph_mark_ancestors(g, ahead.items[0], 1, want)) < 0)
-		goto out;
-	for (size_t i = 0; i < g->n; i++)
-		if (cur->applied[i])
-			want[i] = 0;
-	if ((rc = rt_graph_topo_order(g, want, &order)) < 0)
-		goto out;
-	if (order.n < (size_t)n) {
-		rc = rt_error_set(RT_EUSAGE, "cannot upgrade by %ld: only %zu revision%s ahead of the database",
-		                  n, order.n, order.n == 1 ? " is" : "s are");
-		goto out;
-	}
+	if (!applied)
+		return RT_ENOMEM;
+	memcpy(applied, cur->applied, g->n);
 	t->kind = RT_TARGET_UPTO;
-	for (long i = 0; i < n && rc == 0; i++)
-		rc = rt_revlist_push(&t->revs, order.items[i]);
-out:
-	rt_revlist_release(&ahead);
-	rt_revlist_release(&order);
-	free(want);
+	for (step = 0; step < n && rc == 0; step++) {
+		next.n = 0;
+		for (size_t i = 0; i < g->n && rc == 0; i++) {
+			struct rt_revision *r = g->revs[i];
+			int ready = !applied[i];
+			for (size_t e = 0; ready && e < r->nparents; e++)
+				ready = applied[r->parents[e]->index];
+			for (size_t e = 0; ready && e < r->ndeps; e++)
+				ready = applied[r->deps[e]->index];
+			if (ready)
+				rc = rt_revlist_push(&next, r);
+		}
+		if (rc < 0)
+			break;
+		if (next.n == 0) {
+			rc = rt_error_set(RT_EUSAGE, "cannot upgrade by %ld: only %ld revision%s ahead of the database",
+			                  n, step, step == 1 ? " is" : "s are");
+		} else if (next.n > 1) {
+			struct rt_buf b = RT_BUF_INIT;
+			list_ids(&b, next.items, next.n);
+			rc = rt_error_set(RT_EAMBIGUOUS, "'%s' is ambiguous: after %ld step%s the next revision could be any of %s",
+			                  spec, step, step == 1 ? "" : "s", b.ptr);
+			rt_error_set_hint("Use LABEL@%s or REV%s, or upgrade to a revision id.", spec, spec);
+			rt_buf_release(&b);
+		} else {
+			applied[next.items[0]->index] = 1;
+			rc = rt_revlist_push(&t->revs, next.items[0]);
+		}
+	}
+	rt_revlist_release(&next);
+	free(applied);
 	return rc;
 }
 

@@ -7,7 +7,8 @@
  * keyword/value string ("host=/tmp dbname=app password='it\'s'"). each_password() finds
  * every one of them; rt_url_masked() replaces them with "****" for display and
  * rt_url_register_secret() hands them to secrets.c so that no message shows them. sqlite:
- * URLs never hold a password and are left alone. When unsure where a password ends, the
+ * URLs are treated like any other URL: they should hold no password, but if one is
+ * written into one it is masked all the same. When unsure where a password ends, the
  * scanner masks too much rather than too little.
  */
 #include <ctype.h>
@@ -174,11 +175,11 @@ static int each_password(const char *url, pw_fn fn, void *ctx)
 {
 	size_t off;
 
-	if (!url || is_sqlite(url))
+	if (!url)
 		return 0;
 	if ((off = scheme_prefix_len(url)) > 0)
 		return url_passwords(url, off, fn, ctx);
-	if (strchr(url, '='))
+	if (!is_sqlite(url) && strchr(url, '='))
 		return keyword_passwords(url, fn, ctx);
 	return 0;
 }

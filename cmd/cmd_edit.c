@@ -1,0 +1,156 @@
+/*
+ * cmd_edit.c - `retort edit REV`: opens the revision's file in $VISUAL, else $EDITOR,
+ * else vi. The editor value is split on blanks into argv and run directly (no shell),
+ * with the file appended; retort waits for it, ignoring SIGINT/SIGQUIT meanwhile as git
+ * does (the terminal's ^C belongs to the editor). A graph with problems is accepted:
+ * editing is how they get fixed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "cmd.h"
+#include "opt.h"
+#include "output.h"
+
+static const char *editor_value(void)
+{
+	const char *e = getenv("VISUAL");
+
+	if (!e || !*e)
+		e = getenv("EDITOR");
+	if (!e || !*e)
+		e = "vi";
+	return e;
+}
+
+/* Splits value on blanks into a NULL-terminated argv (pointing into copy), then file. */
+static char **split_editor(char *copy, const char *file)
+{
+	size_t n = 0, cap = 8;
+	char **argv = malloc(cap * sizeof(*argv));
+	char *save = NULL;
+
+	if (!argv)
+		return NULL;
+	for (char *w = strtok_r(copy, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
+		if (n + 2 >= cap) {
+			char **grown = realloc(argv, (cap *= 2) * sizeof(*argv));
+			if (!grown) {
+				free(argv);
+				return NULL;
+			}
+			argv = grown;
+		}
+		argv[n++] = w;
+	}
+	argv[n++] = (char *)file;
+	argv[n] = NULL;
+	return argv;
+}
+
+/* Child side: default signal dispositions, then exec; reports errno through fd. */
+static void exec_editor(char **argv, int fd)
+{
+	int err;
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	execvp(argv[0], argv);
+	err = errno;
+	if (write(fd, &err, sizeof(err)) < 0) {
+		/* nothing more can be done in the child */
+	}
+	_exit(127);
+}
+
+static int run_editor(struct cli *cli, char **argv)
+{
+	struct sigaction ign, old_int, old_quit;
+	int pipefd[2], status = 0, exec_errno = 0, fork_errno;
+	pid_t pid;
+	ssize_t got;
+
+	if (pipe(pipefd) < 0 || fcntl(pipefd[1], F_SETFD, FD_CLOEXEC) < 0)
+		return cli_fail(cli, RT_ERROR, NULL, "cannot start the editor: %s", strerror(errno));
+	fflush(stdout);
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	pid = fork();
+	fork_errno = errno;
+	if (pid == 0) {
+		close(pipefd[0]);
+		exec_editor(argv, pipefd[1]);
+	}
+	close(pipefd[1]);
+	if (pid > 0) {
+		do
+			got = read(pipefd[0], &exec_errno, sizeof(exec_errno));
+		while (got < 0 && errno == EINTR);
+		if (got != (ssize_t)sizeof(exec_errno))
+			exec_errno = 0;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	close(pipefd[0]);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+
+	if (pid < 0)
+		return cli_fail(cli, RT_ERROR, NULL, "cannot start the editor: %s", strerror(fork_errno));
+	if (exec_errno)
+		return cli_fail(cli, RT_ERROR, "Set $VISUAL or $EDITOR to an editor that is installed.",
+		                "cannot run the editor '%s': %s", argv[0], strerror(exec_errno));
+	if (WIFSIGNALED(status))
+		return cli_fail(cli, RT_ERROR, NULL, "the editor '%s' was killed by signal %d",
+		                argv[0], WTERMSIG(status));
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		return cli_fail(cli, RT_ERROR, NULL, "the editor '%s' exited with status %d", argv[0],
+		                WEXITSTATUS(status));
+	return 0;
+}
+
+int cmd_edit(int argc, char **argv, struct cli *cli)
+{
+	const struct cmd_spec *self = cli_command("edit");
+	struct rt_revlist revs = RT_REVLIST_INIT;
+	struct rt_graph *g;
+	char *copy = NULL, **editor = NULL;
+	int nargs, rc;
+
+	if ((rc = opt_parse(cli, self, NULL, NULL, argc, argv, &nargs)) != OPT_OK)
+		return rc == OPT_HELP ? 0 : rc;
+	if (nargs != 1)
+		return opt_usage_error(cli, self, nargs ? "expected one revision" : "missing REV");
+	if ((rc = cli_load_graph(cli, CLI_GRAPH_ANY, &g)) < 0 ||
+	    (rc = cli_resolve(cli, g, argv[0], &revs)) < 0)
+		goto out;
+	if (revs.n != 1) {
+		rc = cli_fail(cli, RT_EAMBIGUOUS, "Name one revision.", "'%s' stands for %zu revisions",
+		              argv[0], revs.n);
+		goto out;
+	}
+	copy = strdup(editor_value());
+	if (!copy || !(editor = split_editor(copy, revs.items[0]->path)) || !editor[0] ||
+	    editor[0] == revs.items[0]->path) {
+		rc = cli_fail(cli, copy && editor ? RT_EUSAGE : RT_ENOMEM, NULL, "%s",
+		              copy && editor ? "$VISUAL or $EDITOR is blank" : "out of memory");
+		goto out;
+	}
+	out_info("running %s %s", editor[0], cli_relpath(cli, revs.items[0]->path));
+	rc = run_editor(cli, editor);
+out:
+	free(editor);
+	free(copy);
+	rt_revlist_release(&revs);
+	return rc;
+}

@@ -1,0 +1,81 @@
+/*
+ * cmd_merge.c - `retort merge -m MSG REV...` (or `merge -m MSG heads`): writes an empty
+ * revision whose parents are the given revisions, joining branches back together.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "cmd.h"
+#include "opt.h"
+#include "output.h"
+
+struct merge_opts {
+	const char *message;
+	const char *branch_label;
+	const char *rev_id;
+};
+
+static const struct opt merge_options[] = {
+	OPT_STRING("message", 'm', struct merge_opts, message, "MSG",
+	           "what the merge is for (required)"),
+	OPT_STRING("branch-label", 0, struct merge_opts, branch_label, "LABEL",
+	           "give the merge revision a branch label"),
+	OPT_STRING("rev-id", 0, struct merge_opts, rev_id, "ID",
+	           "use ID instead of 12 random hex digits"),
+	OPT_END
+};
+
+int cmd_merge(int argc, char **argv, struct cli *cli)
+{
+	const struct cmd_spec *self = cli_command("merge");
+	struct merge_opts o = { NULL, NULL, NULL };
+	struct rt_new_revision spec;
+	const char **parents = NULL;
+	struct rt_graph *g;
+	size_t nparents;
+	int nargs, rc;
+
+	if ((rc = opt_parse(cli, self, merge_options, &o, argc, argv, &nargs)) != OPT_OK)
+		return rc == OPT_HELP ? 0 : rc;
+	if (!o.message)
+		return opt_usage_error(cli, self, "a message is required: -m MSG");
+	if (nargs == 0)
+		return opt_usage_error(cli, self, "name the revisions to merge, or 'heads'");
+	if (nargs == 1 && strcmp(argv[0], "heads") != 0)
+		return opt_usage_error(cli, self, "a merge needs at least two revisions, or 'heads'");
+	if (o.rev_id && !rt_revision_id_valid(o.rev_id))
+		return opt_usage_error(cli, self,
+		                       "invalid revision id '%s': use 1 to 32 characters of [A-Za-z0-9_]",
+		                       o.rev_id);
+	if ((rc = cli_load_graph(cli, 0, &g)) < 0)
+		return rc;
+	if (nargs == 1) {
+		/* "heads": every head of the graph. */
+		if (g->nheads < 2)
+			return cli_fail(cli, RT_EUSAGE, NULL, "nothing to merge: there is %s",
+			                g->nheads ? "only one head" : "no revision yet");
+		nparents = g->nheads;
+		parents = malloc(nparents * sizeof(*parents));
+		if (!parents)
+			return cli_fail(cli, RT_ENOMEM, NULL, "out of memory");
+		for (size_t i = 0; i < nparents; i++)
+			parents[i] = g->heads[i]->id;
+	} else {
+		nparents = (size_t)nargs;
+		parents = malloc(nparents * sizeof(*parents));
+		if (!parents)
+			return cli_fail(cli, RT_ENOMEM, NULL, "out of memory");
+		for (size_t i = 0; i < nparents; i++)
+			parents[i] = argv[i];
+	}
+	memset(&spec, 0, sizeof(spec));
+	spec.message = o.message;
+	spec.parents = parents;
+	spec.nparents = nparents;
+	spec.parents_given = 1;
+	spec.branch_label = o.branch_label;
+	spec.rev_id = o.rev_id;
+	spec.merge = 1;
+	rc = cli_create_revision(cli, &spec);
+	free(parents);
+	return rc;
+}

@@ -1,0 +1,121 @@
+/*
+ * cmd_revision.c - `retort revision -m MSG [--head REV] [--branch-label L]
+ * [--depends-on REV]... [--rev-id ID] [--splice]`: writes a new revision script from the
+ * project's revision template, on top of the single head or of --head (--head base
+ * starts a new root). The file is never overwritten (the library refuses).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "cmd.h"
+#include "json.h"
+#include "opt.h"
+#include "output.h"
+
+struct revision_opts {
+	const char *message;
+	const char *head;
+	const char *branch_label;
+	struct rt_strlist depends_on;
+	const char *rev_id;
+	int splice;
+};
+
+static const struct opt revision_options[] = {
+	OPT_STRING("message", 'm', struct revision_opts, message, "MSG",
+	           "what the revision does (required)"),
+	OPT_STRING("head", 0, struct revision_opts, head, "REV",
+	           "the parent: a head, 'base' for a new root, or any revision with --splice"),
+	OPT_STRING("branch-label", 0, struct revision_opts, branch_label, "LABEL",
+	           "give the revision a branch label"),
+	OPT_LIST("depends-on", 0, struct revision_opts, depends_on, "REV",
+	         "a revision or label that must be applied first (repeatable)"),
+	OPT_STRING("rev-id", 0, struct revision_opts, rev_id, "ID",
+	           "use ID instead of 12 random hex digits"),
+	OPT_FLAG("splice", 0, struct revision_opts, splice,
+	         "allow a --head that is not a head (starts a new branch)"),
+	OPT_END
+};
+
+int cli_create_revision(struct cli *cli, const struct rt_new_revision *spec)
+{
+	struct rt_graph *g;
+	struct rt_revision *rev = NULL;
+	char *path = NULL;
+	int rc;
+
+	if ((rc = cli_load_graph(cli, 0, &g)) < 0)
+		return rc;
+	if ((rc = rt_revision_create(g, spec, &path)) < 0)
+		return rc;
+	/* Read back what was written, to report its id. */
+	if (rt_revision_read_header(&rev, path) < 0)
+		rev = NULL;
+	if (cli->json) {
+		struct json j;
+
+		json_init(&j);
+		json_object_begin(&j);
+		json_kbool(&j, "ok", 1);
+		json_kstring(&j, "revision", rev ? rev->id : NULL);
+		json_kstring(&j, "path", path);
+		if (rev)
+			json_kstrlist(&j, "down_revisions", &rev->down);
+		json_object_end(&j);
+		rc = json_print(&j);
+	} else {
+		out_printf("created %s\n", cli_relpath(cli, path));
+		if (rev)
+			out_info("revision %s", rev->id);
+	}
+	rt_revision_free(rev);
+	free(path);
+	return rc;
+}
+
+int cmd_revision(int argc, char **argv, struct cli *cli)
+{
+	const struct cmd_spec *self = cli_command("revision");
+	struct revision_opts o;
+	struct rt_new_revision spec;
+	const char *parents[1];
+	int nargs, rc;
+
+	memset(&o, 0, sizeof(o));
+	rc = opt_parse(cli, self, revision_options, &o, argc, argv, &nargs);
+	if (rc != OPT_OK)
+		goto out;
+	if (nargs > 0) {
+		rc = opt_usage_error(cli, self, "unexpected argument '%s' (quote the message of -m)",
+		                     argv[0]);
+		goto out;
+	}
+	if (!o.message) {
+		rc = opt_usage_error(cli, self, "a message is required: -m MSG");
+		goto out;
+	}
+	if (o.rev_id && !rt_revision_id_valid(o.rev_id)) {
+		rc = opt_usage_error(cli, self,
+		                     "invalid revision id '%s': use 1 to 32 characters of [A-Za-z0-9_]",
+		                     o.rev_id);
+		goto out;
+	}
+	memset(&spec, 0, sizeof(spec));
+	spec.message = o.message;
+	if (o.head) {
+		spec.parents_given = 1;
+		if (strcmp(o.head, "base") != 0) {
+			parents[0] = o.head;
+			spec.parents = parents;
+			spec.nparents = 1;
+		}
+	}
+	spec.branch_label = o.branch_label;
+	spec.depends_on = (const char *const *)o.depends_on.items;
+	spec.ndepends = o.depends_on.n;
+	spec.rev_id = o.rev_id;
+	spec.splice = o.splice;
+	rc = cli_create_revision(cli, &spec);
+out:
+	rt_strlist_release(&o.depends_on);
+	return rc == OPT_HELP ? 0 : rc;
+}
