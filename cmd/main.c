@@ -232,7 +232,6 @@ int main(int argc, char **argv)
 		if (status == 0)
 			status = 1;
 	}
-	rt_secrets_clear();
-	rt_error_clear();
+	rt_library_cleanup();
 	return status;
 }

@@ -3,18 +3,21 @@
  * everything about the database that disagrees with them. Problems are collected, never
  * stopped at, so one run lists them all.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
 #include "backend.h"
 
-static int check_scripts(const struct rt_graph *g, struct rt_diags *diags)
+/* Parses every script, and keeps only its checksum (sums[rev->index], "" when the
+ * script is broken): holding 100,000 parsed scripts would cost more than reading them. */
+static int check_scripts(const struct rt_graph *g, struct rt_diags *diags, char (*sums)[65])
 {
 	int rc = 0;
 
 	for (size_t i = 0; i < g->n && rc == 0; i++) {
 		struct rt_revision *r = g->revs[i];
-		int tx;
+		int tx, loaded_here = r->script == NULL;
 		rc = rt_graph_load_script(g, r);
 		if (rc == RT_ENOMEM)
 			return rc;
@@ -22,11 +25,27 @@ static int check_scripts(const struct rt_graph *g, struct rt_diags *diags)
 			rc = rt_diags_add_error(diags, "bad-script");
 			continue;
 		}
+		memcpy(sums[i], r->script->checksum, 65);
 		if (rt_section_transactional(r, &r->script->upgrade, &tx) < 0 ||
 		    (r->script->downgrade.present && rt_section_transactional(r, &r->script->downgrade, &tx) < 0))
 			rc = rt_diags_add_error(diags, "mixed-transaction");
+		if (loaded_here) {
+			rt_script_free(r->script);
+			r->script = NULL;
+		}
 	}
 	return rc;
+}
+
+/* 1 when a "missing-file" problem already names revision. */
+static int diags_mention(const struct rt_diags *d, const char *revision)
+{
+	char quoted[64];
+	snprintf(quoted, sizeof(quoted), "'%s'", revision);
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->items[i].kind, "missing-file") == 0 && strstr(d->items[i].message, quoted))
+			return 1;
+	return 0;
 }
 
 /* The last history row of each revision that recorded it as applied or stamped. */
@@ -39,43 +58,66 @@ static const struct rt_history_row *last_row(const struct rt_history_row *rows, 
 	return NULL;
 }
 
-static int check_database(const struct rt_graph *g, struct rt_db *db, struct rt_diags *diags)
+static int check_database(const struct rt_graph *g, struct rt_db *db, struct rt_diags *diags,
+                          char (*sums)[65])
 {
 	struct rt_strlist heads = RT_STRLIST_INIT;
 	struct rt_history_row *rows = NULL;
 	struct rt_state st;
 	size_t nrows = 0;
-	int rc, have_state = 0;
+	int rc, have_state = 0, unknown_rows = 0;
 
 	if ((rc = rt_db_heads(db, &heads)) < 0 || (rc = rt_db_history(db, NULL, &rows, &nrows)) < 0)
 		goto out;
+	/* version rows no file defines: report them, and check the rest against what is known */
+	for (size_t i = 0; i < heads.n; i++) {
+		if (rt_graph_get(g, heads.items[i]))
+			continue;
+		rc = rt_diags_add(diags, RT_SEV_ERROR, "missing-file", NULL, 0,
+		                  "Restore the missing file, or rewrite the version table with 'retort stamp --purge TARGET'.",
+		                  "the database is at revision '%s', which no revision file defines",
+		                  heads.items[i]);
+		if (rc < 0)
+			goto out;
+		unknown_rows = 1;
+		free(heads.items[i]);
+		memmove(&heads.items[i], &heads.items[i + 1], (heads.n - i - 1) * sizeof(char *));
+		heads.n--;
+		i--;
+	}
 	rc = rt_state_from_heads(&st, g, (const char *const *)heads.items, heads.n);
 	if (rc == RT_ENOMEM)
 		goto out;
 	if (rc < 0) {
 		rc = rt_diags_add_error(diags, "bad-version-table");
-	} else {
+		if (rc == 0)
+			rc = rt_state_from_heads(&st, g, NULL, 0);
+		unknown_rows = 1;
+	}
+	if (rc == 0) {
 		have_state = 1;
 		for (size_t i = 0; i < g->n && rc == 0; i++) {
 			struct rt_revision *r = g->revs[i];
 			const struct rt_history_row *h;
-			if (!st.applied[i] || !r->script)
+			/* with version rows that name no file, what is applied below them is unknown:
+			 * go by the history instead */
+			if ((!st.applied[i] && !unknown_rows) || !sums[i][0])
 				continue;
 			h = last_row(rows, nrows, r->id);
 			if (h && h->checksum && strcmp(h->status, "applied") == 0 &&
-			    strcmp(h->direction, "downgrade") != 0 && strcmp(h->checksum, r->script->checksum) != 0)
+			    strcmp(h->direction, "downgrade") != 0 && strcmp(h->checksum, sums[i]) != 0)
 				rc = rt_diags_add(diags, RT_SEV_ERROR, "checksum-mismatch", r->path, 0,
 				                  "Changing an applied revision does not change the databases it ran on; "
 				                  "restore the file, or put the change in a new revision.",
 				                  "%s: revision '%s' changed after it was applied (sha256 %.12s then, %.12s now)",
-				                  r->path, r->id, h->checksum, r->script->checksum);
+				                  r->path, r->id, h->checksum, sums[i]);
 		}
 	}
 	/* applied revisions that no file defines any more */
 	for (size_t i = 0; i < nrows && rc == 0; i++) {
 		const struct rt_history_row *h = &rows[i];
 		if (strcmp(h->revision, "<base>") == 0 || rt_graph_get(g, h->revision) ||
-		    last_row(rows, nrows, h->revision) != h)
+		    last_row(rows, nrows, h->revision) != h || diags_mention(diags, h->revision))
 			continue;
 		if (strcmp(h->status, "applied") == 0 && strcmp(h->direction, "downgrade") != 0)
 			rc = rt_diags_add(diags, RT_SEV_ERROR, "missing-file", NULL, 0,
@@ -112,9 +154,13 @@ int rt_check(const struct rt_graph *g, struct rt_db *db, struct rt_diags *diags)
 		const struct rt_diag *d = &g->problems.items[i];
 		rc = rt_diags_add(diags, d->severity, d->kind, d->file, d->line, d->hint, "%s", d->message);
 	}
+	char (*sums)[65] = rt_calloc(g->n ? g->n : 1, sizeof(*sums));
+	if (!sums)
+		return RT_ENOMEM;
 	if (rc == 0)
-		rc = check_scripts(g, diags);
+		rc = check_scripts(g, diags, sums);
 	if (rc == 0 && db && !db->missing && rt_diags_count(&g->problems, RT_SEV_ERROR) == 0)
-		rc = check_database(g, db, diags);
+		rc = check_database(g, db, diags, sums);
+	free(sums);
 	return rc;
 }

@@ -312,7 +312,19 @@ int rt_sql_guard(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cf
 	int rc = heads_text(&want, expected);
 
 	if (rc == 0 && d == RT_DIALECT_POSTGRESQL) {
-		rc = rt_buf_puts(b, "DO $retort$\nDECLARE found text;\nBEGIN\n"
+		struct rt_buf table = RT_BUF_INIT;
+		rc = rt_sql_table(&table, d, cfg, 0);
+		if (rc == 0)
+			rc = rt_buf_puts(b, "DO $retort$\nDECLARE found text;\nBEGIN\n    IF to_regclass(");
+		if (rc == 0)
+			rc = rt_sql_literal(b, table.ptr);
+		rt_buf_release(&table);
+		if (rc == 0)
+			rc = rt_buf_puts(b, ") IS NULL THEN\n        RAISE EXCEPTION 'retort: this script expects the database at %, but it has no version table', ");
+		if (rc == 0)
+			rc = rt_sql_literal(b, want.ptr);
+		if (rc == 0)
+			rc = rt_buf_puts(b, "\n            USING HINT = 'Nothing was changed. Is this the right database?';\n    END IF;\n"
 		                    "    SELECT coalesce(string_agg(version_num, ', ' ORDER BY version_num COLLATE \"C\"), 'base')\n"
 		                    "      INTO found FROM ");
 		if (rc == 0)
@@ -344,8 +356,21 @@ int rt_sql_guard(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cf
 		rc = rt_buf_puts(b, "CREATE TEMP TABLE " SQLITE_GUARD_TABLE " (found TEXT, ok INTEGER CONSTRAINT ");
 	if (rc == 0)
 		rc = rt_sql_ident(b, constraint.ptr);
+	/* a database without the version table: say so, and stop before the query below,
+	 * which could not even be prepared */
 	if (rc == 0)
-		rc = rt_buf_addf(b, " CHECK (ok));\nSELECT 'retort: this script expects the database at %s, but it is at ' || found AS retort_guard FROM (SELECT %s AS found) WHERE found <> ",
+		rc = rt_buf_addf(b, " CHECK (ok));\nSELECT 'retort: this script expects the database at %s, but it has no version table' AS retort_guard "
+		                    "WHERE NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ",
+		                 want.ptr);
+	if (rc == 0)
+		rc = rt_sql_literal(b, cfg->version_table);
+	if (rc == 0)
+		rc = rt_buf_puts(b, ");\nINSERT INTO temp." SQLITE_GUARD_TABLE " (found, ok) SELECT 'no version table', 0 "
+		                    "WHERE NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ");
+	if (rc == 0)
+		rc = rt_sql_literal(b, cfg->version_table);
+	if (rc == 0)
+		rc = rt_buf_addf(b, ");\nSELECT 'retort: this script expects the database at %s, but it is at ' || found AS retort_guard FROM (SELECT %s AS found) WHERE found <> ",
 		                 want.ptr, found.ptr);
 	if (rc == 0)
 		rc = rt_sql_literal(b, want.ptr);

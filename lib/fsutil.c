@@ -26,18 +26,24 @@ int rt_file_read_prefix(const char *path, size_t max, char **out, size_t *len)
 
 	*out = NULL;
 	*len = 0;
+	size_t expect = (size_t)-1; /* the size of a regular file: no read() to find its end */
+
 	if (fd < 0)
 		return io_error("open", path, errno);
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
-		return rt_error_set(RT_EIO, "cannot read '%s': it is a directory", path);
+	if (fstat(fd, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			close(fd);
+			return rt_error_set(RT_EIO, "cannot read '%s': it is a directory", path);
+		}
+		if (S_ISREG(st.st_mode) && (size_t)st.st_size < max) {
+			expect = (size_t)st.st_size;
+			if (rt_buf_grow(&b, expect + 1) < 0) {
+				close(fd);
+				return RT_ENOMEM;
+			}
+		}
 	}
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size < max &&
-	    rt_buf_grow(&b, (size_t)st.st_size + 1) < 0) {
-		close(fd);
-		return RT_ENOMEM;
-	}
-	while (b.len < max) {
+	while (b.len < max && b.len != expect) {
 		size_t want = max - b.len;
 		ssize_t n;
 		if (want > 65536)
@@ -200,7 +206,7 @@ char *rt_path_absolute(const char *path, const char *base)
 	return joined;
 }
 
-int rt_dir_list(const char *dir, const char *suffix, struct rt_strlist *out)
+static int list_dir(const char *dir, const char *suffix, int files_only, struct rt_strlist *out)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -215,6 +221,13 @@ int rt_dir_list(const char *dir, const char *suffix, struct rt_strlist *out)
 			continue;
 		if (suffix && (nl < sl || strcmp(de->d_name + nl - sl, suffix) != 0))
 			continue;
+		if (files_only && de->d_type != DT_REG) {
+			struct stat st;
+			if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+				continue;
+			if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 && !S_ISREG(st.st_mode))
+				continue;
+		}
 		if (rt_strlist_push(out, de->d_name) < 0) {
 			closedir(d);
 			return RT_ENOMEM;
@@ -223,6 +236,16 @@ int rt_dir_list(const char *dir, const char *suffix, struct rt_strlist *out)
 	closedir(d);
 	rt_strlist_sort(out);
 	return 0;
+}
+
+int rt_dir_list(const char *dir, const char *suffix, struct rt_strlist *out)
+{
+	return list_dir(dir, suffix, 0, out);
+}
+
+int rt_dir_list_files(const char *dir, const char *suffix, struct rt_strlist *out)
+{
+	return list_dir(dir, suffix, 1, out);
 }
 
 int rt_mkdir_p(const char *path, int mode)

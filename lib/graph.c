@@ -116,7 +116,7 @@ static int read_location(struct rt_graph *g, const char *dir, int primary,
 		                            : "Create it, or remove it from version_locations in retort.yaml.",
 		                    "version directory '%s' does not exist", dir);
 	}
-	rc = rt_dir_list(dir, ".sql", &names);
+	rc = rt_dir_list_files(dir, ".sql", &names);
 	if (rc < 0) {
 		if (rc == RT_ENOMEM)
 			return rc;
@@ -129,10 +129,6 @@ static int read_location(struct rt_graph *g, const char *dir, int primary,
 		if (!path) {
 			rc = RT_ENOMEM;
 			break;
-		}
-		if (rt_path_is_dir(path)) {
-			free(path);
-			continue;
 		}
 		rc = rt_revision_read_header(&rev, path);
 		free(path);

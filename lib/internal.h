@@ -80,6 +80,8 @@ const char *rt_path_relative(const char *path, const char *base);
 char *rt_path_absolute(const char *path, const char *base);
 /* Names in dir ending in suffix (NULL: all), sorted; skips names starting with '.'. */
 int rt_dir_list(const char *dir, const char *suffix, struct rt_strlist *out);
+/* The same, regular files only (symbolic links to regular files included). */
+int rt_dir_list_files(const char *dir, const char *suffix, struct rt_strlist *out);
 int rt_mkdir_p(const char *path, int mode);
 
 /* clock.c */

@@ -306,6 +306,10 @@ int rt_vars_substitute(const char *text, size_t len, const struct rt_config *cfg
 /* sha256 of len bytes as 64 lowercase hex digits plus NUL. */
 int rt_sha256_hex(const void *data, size_t len, char out[65]);
 
+/* Frees what the library keeps for the whole process (the digest context, the registered
+ * secrets, the error slot). Call once, at exit. */
+void rt_library_cleanup(void);
+
 /* ------------------------------------------------------------------------------------
  * The revision graph
  * ------------------------------------------------------------------------------------ */

@@ -169,6 +169,15 @@ static int parse_node(struct ctx *c, yaml_event_t *ev, int depth, struct rt_ynod
 int rt_yaml_parse(const char *path, const char *text, size_t len, int base_line,
                   struct rt_ynode **out)
 {
+	int rc = rt_yaml_parse_flat(text, len, base_line, out);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	return rt_yaml_parse_libyaml(path, text, len, base_line, out);
+}
+
+int rt_yaml_parse_libyaml(const char *path, const char *text, size_t len, int base_line,
+                          struct rt_ynode **out)
+{
 	struct ctx c;
 	yaml_event_t ev;
 	struct rt_ynode *root = NULL;

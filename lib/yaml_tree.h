@@ -25,6 +25,12 @@ struct rt_ynode {
 int rt_yaml_parse(const char *path, const char *text, size_t len, int base_line,
                   struct rt_ynode **out);
 void rt_ynode_free(struct rt_ynode *n);
+/* yaml_flat.c: the fast path for flat documents. 1 with *out set, 0 when the text is
+ * outside the subset it handles (use libyaml), or RT_ENOMEM. */
+/* The same as rt_yaml_parse, always through libyaml (for tests of the fast path). */
+int rt_yaml_parse_libyaml(const char *path, const char *text, size_t len, int base_line,
+                          struct rt_ynode **out);
+int rt_yaml_parse_flat(const char *text, size_t len, int base_line, struct rt_ynode **out);
 
 /* 1 when the scalar is a YAML null: empty plain, ~, null, Null, NULL. */
 int rt_ynode_is_null(const struct rt_ynode *n);

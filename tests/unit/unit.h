@@ -38,8 +38,7 @@ static inline const char *fixture(const char *rel)
 		srunner_run_all(sr, CK_NORMAL);                                \
 		failed = srunner_ntests_failed(sr);                            \
 		srunner_free(sr);                                              \
-		rt_error_clear();                                              \
-		rt_secrets_clear();                                            \
+		rt_library_cleanup();                                          \
 		return failed ? EXIT_FAILURE : EXIT_SUCCESS;                   \
 	}
 
