@@ -79,7 +79,7 @@ deps-test: $(BUILD)/.deps-build
 	$(call ensure_debs,$(DEB_TEST))
 
 deps-bench: $(BUILD)/.deps-build
-	$(call ensure_debs,$(DEB_BENCH))
+	$(call ensure_debs,$(DEB_BENCH) python3 postgresql postgresql-client util-linux)
 
 $(BUILD)/%.o: %.c | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
@@ -113,7 +113,7 @@ example: $(BUILD)/.deps-build retort
 	@RETORT=$(CURDIR)/$(BUILD)/retort sh migrations_example/run-example.sh
 
 bench: deps-bench $(BUILD)/retort
-	@RETORT=$(CURDIR)/$(BUILD)/retort sh tests/bench/bench.sh
+	@RETORT=$(CURDIR)/$(BUILD)/retort sh tests/bench/bench.sh $(BENCH_ARGS)
 
 install: $(BUILD)/retort
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/retort
