@@ -36,7 +36,7 @@ CHECK_LIBS := -lcheck_pic -lsubunit -lrt -lm -pthread
 # Debian packages: what building needs, and what testing adds.
 DEB_BUILD := gcc make pkg-config libc6-dev libpq-dev libsqlite3-dev libyaml-dev libssl-dev \
              libpg-query-dev libprotobuf-c-dev
-DEB_TEST  := check sqlite3 postgresql postgresql-client procps util-linux
+DEB_TEST  := check sqlite3 postgresql postgresql-client procps util-linux python3
 DEB_BENCH := sqlite3 time
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))

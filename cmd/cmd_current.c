@@ -147,7 +147,7 @@ int cmd_current(int argc, char **argv, struct cli *cli)
 		return rc;
 	memset(&hist, 0, sizeof(hist));
 	memset(&st, 0, sizeof(st));
-	if ((rc = hist_index_load(&hist, db)) < 0)
+	if ((rc = hist_index_load(&hist, db, &heads)) < 0)
 		goto out;
 	/* A version row no script knows makes the state unusable; show the rows anyway. */
 	state_rc = rt_state_from_heads(&st, g, (const char *const *)heads.items, heads.n);

@@ -43,7 +43,7 @@ static int read_db(struct cli *cli, const struct rt_graph *g, struct rt_state *s
 	rc = rt_state_from_heads(st, g, (const char *const *)heads.items, heads.n);
 	rt_strlist_release(&heads);
 	if (rc == 0 && want_hist)
-		rc = hist_index_load(hist, db);
+		rc = hist_index_load(hist, db, NULL);
 	return rc;
 }
 

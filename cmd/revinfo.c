@@ -24,12 +24,14 @@ static int cmp_row(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-int hist_index_load(struct hist_index *idx, struct rt_db *db)
+int hist_index_load(struct hist_index *idx, struct rt_db *db, const struct rt_strlist *latest_of)
 {
 	int rc;
 
 	memset(idx, 0, sizeof(*idx));
-	if ((rc = rt_db_history(db, NULL, &idx->rows, &idx->nrows)) < 0)
+	rc = latest_of ? rt_db_history_latest(db, latest_of, &idx->rows, &idx->nrows)
+	               : rt_db_history(db, NULL, &idx->rows, &idx->nrows);
+	if (rc < 0)
 		return rc;
 	if (idx->nrows == 0)
 		return 0;

@@ -19,8 +19,9 @@ struct hist_index {
 	struct rt_history_row **sorted; /* by revision, then id */
 };
 
-/* Reads every history row of db into idx. */
-int hist_index_load(struct hist_index *idx, struct rt_db *db);
+/* Reads the history rows of db into idx: all of them (latest_of NULL), or the latest run
+ * of each revision in latest_of and of each revision whose latest run failed. */
+int hist_index_load(struct hist_index *idx, struct rt_db *db, const struct rt_strlist *latest_of);
 /* The rows of revision id: *n of them starting at the returned pointer (NULL when none). */
 struct rt_history_row **hist_index_find(const struct hist_index *idx, const char *id, size_t *n);
 void hist_index_release(struct hist_index *idx);

@@ -43,6 +43,7 @@ struct pg_db {
 	char *desc;         /* "postgresql database '<masked URL>'" */
 	char *schema;       /* the effective schema of the version table */
 	int64_t lock_key;   /* the advisory lock key */
+	int lock_key_ready; /* lock_key computed (at the first lock) */
 	int locked;
 	struct pg_db *older; /* the connection opened before this one, still open */
 };
@@ -443,16 +444,25 @@ static int pg_query(struct rt_db *db, const char *sql, rt_row_fn fn, void *ctx)
 
 static int pg_table_exists(struct rt_db *db, const char *schema, const char *table, int *out)
 {
-	static const char sql[] =
+	static const char qualified[] =
 		"SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class"
 		" WHERE oid = pg_catalog.to_regclass(pg_catalog.quote_ident($1) || '.' ||"
 		" pg_catalog.quote_ident($2)) AND relkind IN ('r', 'p'))";
-	const char *params[2] = { schema ? schema : from_db(db)->schema, table };
+	/* without a schema, resolve through the search_path, as retort's unqualified
+	 * statements do */
+	static const char unqualified[] =
+		"SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class"
+		" WHERE oid = pg_catalog.to_regclass(pg_catalog.quote_ident($1)) AND relkind IN ('r', 'p'))";
+	const char *params[2];
 	PGresult *res;
 	int rc;
 
+	if (!schema)
+		schema = db->cfg->version_table_schema;
+	params[0] = schema ? schema : table;
+	params[1] = table;
 	*out = 0;
-	rc = rt_pg_exec_params(db, sql, 2, params, &res);
+	rc = rt_pg_exec_params(db, schema ? qualified : unqualified, schema ? 2 : 1, params, &res);
 	if (rc < 0)
 		return rc;
 	*out = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
@@ -474,6 +484,8 @@ static const char *pg_describe(struct rt_db *db)
 /* ------------------------------------------------------------------------------------
  * The migration lock
  * ------------------------------------------------------------------------------------ */
+
+static int resolve_schema(struct pg_db *p);
 
 /* The key: the first 8 bytes of SHA-256("retort:<schema>.<table>"), a signed 64-bit
  * integer as pg_advisory_lock(bigint) takes it. */
@@ -568,6 +580,13 @@ static int pg_lock(struct rt_db *db, long wait_ms, const struct rt_run_events *e
 
 	if (p->locked)
 		return 0;
+	/* computed here, not at connect: read-only commands never lock, and the digest's
+	 * first use costs more than their query */
+	if (!p->lock_key_ready) {
+		if ((rc = resolve_schema(p)) < 0 || (rc = compute_lock_key(p)) < 0)
+			return rc;
+		p->lock_key_ready = 1;
+	}
 	if (!ev)
 		ev = db->events;
 	for (;;) {
@@ -724,8 +743,6 @@ static int pg_open(struct rt_db **out, const struct rt_config *cfg, unsigned fla
 		goto fail;
 	}
 	PQsetNoticeProcessor(p->conn, notice_processor, p);
-	if ((rc = resolve_schema(p)) < 0 || (rc = compute_lock_key(p)) < 0)
-		goto fail;
 	p->cancel = PQgetCancel(p->conn);
 	if (!p->cancel) {
 		rc = rt_error_set(RT_ENOMEM, "out of memory");

@@ -138,7 +138,8 @@ void rt_history_rows_free(struct rt_history_row *rows, size_t n)
 	free(rows);
 }
 
-int rt_db_history(struct rt_db *db, const char *revision, struct rt_history_row **out, size_t *nout)
+static int read_history(struct rt_db *db, const char *revision, const struct rt_strlist *latest,
+                        struct rt_history_row **out, size_t *nout)
 {
 	struct rt_buf sql = RT_BUF_INIT;
 	struct history_ctx h = { NULL, 0, 0, 0 };
@@ -148,7 +149,7 @@ int rt_db_history(struct rt_db *db, const char *revision, struct rt_history_row 
 	*nout = 0;
 	if ((rc = version_table_exists(db, 1, &exists)) < 0 || !exists)
 		return rc;
-	if ((rc = rt_sql_select_history(&sql, db->ops->dialect, db->cfg, revision)) == 0)
+	if ((rc = rt_sql_select_history(&sql, db->ops->dialect, db->cfg, revision, latest)) == 0)
 		rc = db->ops->query(db, sql.ptr, collect_history, &h);
 	rt_buf_release(&sql);
 	if (rc == 0 && h.failed)
@@ -160,4 +161,16 @@ int rt_db_history(struct rt_db *db, const char *revision, struct rt_history_row 
 	*out = h.rows;
 	*nout = h.n;
 	return 0;
+}
+
+int rt_db_history(struct rt_db *db, const char *revision, struct rt_history_row **out, size_t *nout)
+{
+	return read_history(db, revision, NULL, out, nout);
+}
+
+int rt_db_history_latest(struct rt_db *db, const struct rt_strlist *revisions,
+                         struct rt_history_row **out, size_t *nout)
+{
+	static const struct rt_strlist none = RT_STRLIST_INIT;
+	return read_history(db, NULL, revisions ? revisions : &none, out, nout);
 }

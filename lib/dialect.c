@@ -261,7 +261,7 @@ int rt_sql_select_heads(struct rt_buf *b, enum rt_dialect d, const struct rt_con
 }
 
 int rt_sql_select_history(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
-                          const char *revision)
+                          const char *revision, const struct rt_strlist *latest)
 {
 	int pg = d == RT_DIALECT_POSTGRESQL;
 	int rc = rt_buf_addf(
@@ -275,6 +275,22 @@ int rt_sql_select_history(struct rt_buf *b, enum rt_dialect d, const struct rt_c
 		rc = rt_buf_puts(b, " WHERE revision = ");
 		if (rc == 0)
 			rc = rt_sql_literal(b, revision);
+	} else if (rc == 0 && latest) {
+		rc = rt_buf_puts(b, " WHERE id IN (SELECT max(id) FROM ");
+		if (rc == 0)
+			rc = rt_sql_table(b, d, cfg, 1);
+		if (rc == 0)
+			rc = rt_buf_puts(b, " GROUP BY revision) AND (status <> 'applied'");
+		if (rc == 0 && latest->n)
+			rc = rt_buf_puts(b, " OR revision IN (");
+		for (size_t i = 0; rc == 0 && i < latest->n; i++) {
+			if (i)
+				rc = rt_buf_puts(b, ", ");
+			if (rc == 0)
+				rc = rt_sql_literal(b, latest->items[i]);
+		}
+		if (rc == 0)
+			rc = rt_buf_puts(b, latest->n ? "))" : ")");
 	}
 	return rc ? rc : rt_buf_puts(b, " ORDER BY id");
 }

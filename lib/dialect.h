@@ -38,8 +38,10 @@ int rt_sql_history_finish(struct rt_buf *b, enum rt_dialect d, const struct rt_c
 int rt_sql_history_progress(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
                             const char *revision, int statement_index);
 int rt_sql_select_heads(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg);
+/* revision: only its rows (NULL: all). latest: only the newest row of each revision in
+ * latest, and of each revision whose newest row is not 'applied'. */
 int rt_sql_select_history(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
-                          const char *revision);
+                          const char *revision, const struct rt_strlist *latest);
 
 /* Offline only. */
 int rt_sql_offline_prologue(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg);

@@ -8,8 +8,10 @@
  * headers, duplicate ids, missing parents, cycles, ...) in g->problems instead of
  * stopping at the first, so `retort check` can list them all.
  *
- * A head is a revision nothing descends from, neither as a child nor through
- * depends_on; this is also what the version table stores, one row per head.
+ * A head is a revision without children. As in Alembic, depends_on does not end a
+ * branch: a revision others depend on stays a head of its own stream. The version table
+ * is stricter: it stores the applied revisions nothing applied descends from through
+ * either kind of edge (see plan.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -402,8 +404,7 @@ static int find_heads_and_bases(struct rt_graph *g)
 
 	for (size_t i = 0; i < g->n; i++) {
 		struct rt_revision *r = g->revs[i];
-		if (r->nchildren == 0 && r->ndependents == 0 &&
-		    (rc = push_rev(&g->heads, &g->nheads, &hcap, r)) < 0)
+		if (r->nchildren == 0 && (rc = push_rev(&g->heads, &g->nheads, &hcap, r)) < 0)
 			return rc;
 		if (r->down.n == 0 && (rc = push_rev(&g->bases, &g->nbases, &bcap, r)) < 0)
 			return rc;

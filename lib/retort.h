@@ -317,7 +317,7 @@ void rt_library_cleanup(void);
 struct rt_graph {
 	struct rt_revision **revs;   /* sorted by id */
 	size_t n;
-	struct rt_revision **heads;  /* revisions nothing descends from, sorted by id */
+	struct rt_revision **heads;  /* revisions without children, sorted by id */
 	size_t nheads;
 	struct rt_revision **bases;  /* revisions without down revisions, sorted by id */
 	size_t nbases;
@@ -455,6 +455,11 @@ enum rt_dialect rt_db_dialect(const struct rt_db *db);
 int rt_db_heads(struct rt_db *db, struct rt_strlist *out);
 /* History rows, oldest first; revision NULL for all. A missing table reads as none. */
 int rt_db_history(struct rt_db *db, const char *revision, struct rt_history_row **out, size_t *nout);
+/* The latest history row of each revision in revisions, and of every revision whose
+ * latest run did not succeed (failed, or interrupted while running), oldest first: what
+ * `current` needs, without reading a history that only grows. */
+int rt_db_history_latest(struct rt_db *db, const struct rt_strlist *revisions,
+                         struct rt_history_row **out, size_t *nout);
 
 /* Events a run reports while it goes. Every callback may be NULL. */
 struct rt_run_events {

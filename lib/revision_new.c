@@ -203,7 +203,7 @@ static int resolve_parents(const struct rt_graph *g, const struct rt_new_revisio
 		} else if ((rc = rt_graph_lookup(g, ref, &r)) < 0) {
 			return rc;
 		}
-		if (!spec->splice && (r->nchildren > 0 || r->ndependents > 0)) {
+		if (!spec->splice && r->nchildren > 0) {
 			rt_error_set(RT_EUSAGE, "revision '%s' is not a head", r->id);
 			rt_error_set_hint("Pass --splice to start a new branch from it.");
 			return RT_EUSAGE;

@@ -45,15 +45,16 @@ START_TEST(empty_graph)
 }
 END_TEST
 
-START_TEST(depends_on_is_not_a_head)
+START_TEST(depends_on_keeps_streams_apart)
 {
 	struct rt_graph *g;
 	fx_rev("a1", "null", "");
 	fx_rev("x1", "null", "depends_on: a1");
 	g = fx_load();
 	ck_assert_uint_eq(g->problems.n, 0);
-	ck_assert_uint_eq(g->nheads, 1);
-	ck_assert_str_eq(g->heads[0]->id, "x1");
+	ck_assert_uint_eq(g->nheads, 2); /* as in Alembic: a1 stays the head of its stream */
+	ck_assert_str_eq(g->heads[0]->id, "a1");
+	ck_assert_str_eq(g->heads[1]->id, "x1");
 	ck_assert_uint_eq(g->nbases, 2);
 	ck_assert_ptr_eq(rt_graph_get(g, "x1")->deps[0], rt_graph_get(g, "a1"));
 	ck_assert_ptr_eq(rt_graph_get(g, "a1")->dependents[0], rt_graph_get(g, "x1"));
@@ -256,7 +257,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, linear_heads_and_bases);
 	tcase_add_test(tc, empty_graph);
-	tcase_add_test(tc, depends_on_is_not_a_head);
+	tcase_add_test(tc, depends_on_keeps_streams_apart);
 	tcase_add_test(tc, all_problems_are_reported);
 	tcase_add_test(tc, cycle_error_code);
 	tcase_add_test(tc, long_cycle_does_not_overflow);
