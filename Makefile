@@ -104,8 +104,10 @@ unit: deps-test $(UNIT_BINS)
 	    'fail=0; for t in "$$@"; do "$$t" || fail=1; done; \
 	    [ $$fail = 0 ] || { echo "unit tests failed" >&2; exit 1; }' unit $(UNIT_BINS)
 
+# One throwaway PostgreSQL server for the whole CLI suite; SQLite tests ignore it.
 cli: deps-test $(BUILD)/retort
-	@RETORT=$(CURDIR)/$(BUILD)/retort VALGRIND=$(VALGRIND) sh tests/cli/run-all.sh
+	@RETORT=$(CURDIR)/$(BUILD)/retort VALGRIND=$(VALGRIND) \
+	    sh tests/pg/with-pg.sh sh tests/cli/run-all.sh $(T)
 
 test: unit cli
 
