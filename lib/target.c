@@ -416,8 +416,20 @@ out:
 	return rc;
 }
 
+static int resolve_spec(const struct rt_graph *g, const struct rt_state *cur, enum rt_direction dir,
+                        const char *spec, struct rt_target *out);
+
 int rt_target_resolve(const struct rt_graph *g, const struct rt_state *cur, enum rt_direction dir,
                       const char *spec, struct rt_target *out)
+{
+	int rc = resolve_spec(g, cur, dir, spec, out);
+	if (rc < 0)
+		rt_target_release(out); /* a failure part-way leaves nothing to free */
+	return rc;
+}
+
+static int resolve_spec(const struct rt_graph *g, const struct rt_state *cur, enum rt_direction dir,
+                        const char *spec, struct rt_target *out)
 {
 	struct rt_revision *r;
 	const char *at, *p;

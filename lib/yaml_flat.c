@@ -123,8 +123,10 @@ static int parse_value(const char *p, const char *end, int line, struct rt_ynode
 					return 0;
 				}
 			}
-			if (rt_buf_putc(&b, c) < 0)
+			if (rt_buf_putc(&b, c) < 0) {
+				rt_buf_release(&b);
 				return RT_ENOMEM;
+			}
 		}
 		if (p == end || !rest_is_comment(p + 1, end)) {
 			rt_buf_release(&b);
@@ -197,8 +199,11 @@ int rt_yaml_parse_flat(const char *text, size_t len, int base_line, struct rt_yn
 			root->line = line;
 		if ((rc = parse_value(k + 1, lend, line, &value)) <= 0)
 			break;
-		if ((rc = push(root, &cap, scalar(p, (size_t)(k - p), line, 1))) < 0 ||
-		    (rc = push(root, &cap, value)) < 0)
+		if ((rc = push(root, &cap, scalar(p, (size_t)(k - p), line, 1))) < 0) {
+			rt_ynode_free(value);
+			break;
+		}
+		if ((rc = push(root, &cap, value)) < 0)
 			break;
 		rc = 1;
 		p = eol + (eol < end);
