@@ -111,8 +111,14 @@ cli: deps-test $(BUILD)/retort
 
 test: unit cli
 
+# make example: the SQLite example; make example PG=1: the PostgreSQL one, on a throwaway server.
 example: $(BUILD)/.deps-build retort
+ifeq ($(PG),1)
+	$(call ensure_debs,postgresql postgresql-client util-linux)
+	@RETORT=$(CURDIR)/$(BUILD)/retort sh tests/pg/with-pg.sh sh migrations_example_pg/run-example.sh
+else
 	@RETORT=$(CURDIR)/$(BUILD)/retort sh migrations_example/run-example.sh
+endif
 
 bench: deps-bench $(BUILD)/retort
 	@RETORT=$(CURDIR)/$(BUILD)/retort sh tests/bench/bench.sh $(BENCH_ARGS)

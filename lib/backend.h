@@ -58,6 +58,10 @@ struct rt_db_ops {
 	 *   failure and must be kept), e.g. to add to the detail that an INVALID index was left.
 	 * check: adds what is wrong in the database itself to diags (e.g. invalid indexes). */
 	int (*before_exec)(struct rt_db *db, const struct rt_stmt *stmt);
+	/* prepare_schema: makes sure the schema the version tables will be created in exists
+	 * (PostgreSQL without version_table_schema: the first schema of the search_path,
+	 * which PostgreSQL would not create itself). Called only when they are missing. */
+	int (*prepare_schema)(struct rt_db *db);
 	void (*after_error)(struct rt_db *db, const struct rt_stmt *stmt);
 	int (*check)(struct rt_db *db, struct rt_diags *diags);
 };

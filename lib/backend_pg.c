@@ -23,6 +23,7 @@
 #include "internal.h"
 #include "pg_indexes.h"
 #include "pg_relations.h"
+#include "dialect.h"
 
 #define APPLICATION_NAME "retort"
 #define DEFAULT_VERSION_TABLE "retort_version"
@@ -44,6 +45,7 @@ struct pg_db {
 	char *schema;       /* the effective schema of the version table */
 	int64_t lock_key;   /* the advisory lock key */
 	int lock_key_ready; /* lock_key computed (at the first lock) */
+	int schema_missing; /* schema is the search_path's first, and does not exist yet */
 	int locked;
 	struct pg_db *older; /* the connection opened before this one, still open */
 };
@@ -100,6 +102,11 @@ static void notice_processor(void *arg, const char *message)
 
 	if (!ev || !ev->notice)
 		return;
+	/* libpq formats "NOTICE:  text"; the front end says it is a notice already */
+	if (strncmp(message, "NOTICE:  ", 9) == 0) {
+		message += 9;
+		len -= 9;
+	}
 	while (len > 0 && (message[len - 1] == '\n' || message[len - 1] == '\r' ||
 	                   message[len - 1] == ' ' || message[len - 1] == '\t'))
 		len--;
@@ -680,24 +687,98 @@ static void pg_close(struct rt_db *db)
 
 /* The schema the version table lives in: the configured one, else current_schema(), else
  * "public" (when no schema on search_path exists yet). */
+/* The first entry of a search_path setting, unquoted, "$user" replaced by user. */
+static char *first_search_path_entry(const char *path, const char *user)
+{
+	struct rt_buf b = RT_BUF_INIT;
+	const char *p = path;
+	int rc = 0;
+
+	while (*p == ' ')
+		p++;
+	if (*p == '"') {
+		for (p++; *p && rc == 0; p++) {
+			if (*p == '"' && p[1] == '"')
+				rc = rt_buf_putc(&b, *p++);
+			else if (*p == '"')
+				break;
+			else
+				rc = rt_buf_putc(&b, *p);
+		}
+	} else {
+		size_t n = strcspn(p, ",");
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		rc = rt_buf_add(&b, p, n);
+	}
+	if (rc < 0) {
+		rt_buf_release(&b);
+		return NULL;
+	}
+	if (strcmp(b.ptr, "$user") == 0) {
+		rt_buf_release(&b);
+		return rt_strdup(user);
+	}
+	return rt_buf_detach(&b);
+}
+
 static int resolve_schema(struct pg_db *p)
 {
 	PGresult *res;
 	int rc;
 
+	if (p->schema)
+		return 0;
 	if (p->base.cfg->version_table_schema) {
 		p->schema = rt_strdup(p->base.cfg->version_table_schema);
 		return p->schema ? 0 : RT_ENOMEM;
 	}
-	rc = rt_pg_exec_params(&p->base, "SELECT pg_catalog.current_schema()", 0, NULL, &res);
+	rc = rt_pg_exec_params(&p->base,
+	                       "SELECT pg_catalog.current_schema(), pg_catalog.current_setting('search_path'), "
+	                       "current_user",
+	                       0, NULL, &res);
 	if (rc < 0)
 		return rc;
-	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
 		p->schema = rt_strdup(PQgetvalue(res, 0, 0));
-	else
+	} else if (PQntuples(res) == 1) {
+		/* no schema of the search_path exists: the first one is where the tables go, once
+		 * prepare_schema has created it */
+		p->schema = first_search_path_entry(PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+		p->schema_missing = p->schema && *p->schema;
+		if (p->schema && !*p->schema) {
+			free(p->schema);
+			p->schema = rt_strdup(DEFAULT_SCHEMA);
+		}
+	} else {
 		p->schema = rt_strdup(DEFAULT_SCHEMA);
+	}
 	PQclear(res);
 	return p->schema ? 0 : RT_ENOMEM;
+}
+
+static int pg_prepare_schema(struct rt_db *db)
+{
+	struct pg_db *p = from_db(db);
+	struct rt_buf sql = RT_BUF_INIT;
+	int rc;
+
+	if (db->cfg->version_table_schema) /* the dialect's CREATE SCHEMA IF NOT EXISTS does it */
+		return 0;
+	if ((rc = resolve_schema(p)) < 0 || !p->schema_missing)
+		return rc;
+	rc = rt_buf_puts(&sql, "CREATE SCHEMA IF NOT EXISTS ");
+	if (rc == 0)
+		rc = rt_sql_ident(&sql, p->schema);
+	if (rc == 0)
+		rc = pg_exec(db, sql.ptr, NULL, 0, NULL);
+	if (rc == 0) {
+		p->schema_missing = 0;
+		rt_pg_notify(db, NULL, "created schema \"%s\", the first on the search_path, for the version table",
+		             p->schema);
+	}
+	rt_buf_release(&sql);
+	return rc;
 }
 
 static int pg_open(struct rt_db **out, const struct rt_config *cfg, unsigned flags)
@@ -743,6 +824,10 @@ static int pg_open(struct rt_db **out, const struct rt_config *cfg, unsigned fla
 		goto fail;
 	}
 	PQsetNoticeProcessor(p->conn, notice_processor, p);
+	/* A run killed with SIGKILL leaves its statement running on the server, holding the
+	 * migration lock; since PostgreSQL 14 the server can notice the client is gone. */
+	if (!(flags & RT_DB_READONLY) && PQserverVersion(p->conn) >= 140000)
+		PQclear(PQexec(p->conn, "SET client_connection_check_interval = '1s'"));
 	p->cancel = PQgetCancel(p->conn);
 	if (!p->cancel) {
 		rc = rt_error_set(RT_ENOMEM, "out of memory");
@@ -777,4 +862,5 @@ const struct rt_db_ops rt_postgresql_ops = {
 	.before_exec = rt_pg_before_exec,
 	.after_error = rt_pg_after_error,
 	.check = rt_pg_check,
+	.prepare_schema = pg_prepare_schema,
 };

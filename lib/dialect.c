@@ -311,6 +311,16 @@ int rt_sql_offline_prologue(struct rt_buf *b, enum rt_dialect d, const struct rt
 		   "CHECK (ok));\n");
 }
 
+/* "DO $tag$ body $tag$" with a tag that body does not contain: table names from the
+ * config could hold "$retort$". */
+static int do_block(struct rt_buf *b, const char *body)
+{
+	char tag[32] = "$retort$";
+	for (int i = 1; strstr(body, tag); i++)
+		snprintf(tag, sizeof(tag), "$retort%d$", i);
+	return rt_buf_addf(b, "DO %s\n%s\n%s", tag, body, tag);
+}
+
 static int heads_text(struct rt_buf *b, const struct rt_revlist *l)
 {
 	int rc = 0;
@@ -328,34 +338,37 @@ int rt_sql_guard(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cf
 	int rc = heads_text(&want, expected);
 
 	if (rc == 0 && d == RT_DIALECT_POSTGRESQL) {
-		struct rt_buf table = RT_BUF_INIT;
+		struct rt_buf table = RT_BUF_INIT, body = RT_BUF_INIT;
 		rc = rt_sql_table(&table, d, cfg, 0);
 		if (rc == 0)
-			rc = rt_buf_puts(b, "DO $retort$\nDECLARE found text;\nBEGIN\n    IF to_regclass(");
+			rc = rt_buf_puts(&body, "DECLARE found text;\nBEGIN\n    IF to_regclass(");
 		if (rc == 0)
-			rc = rt_sql_literal(b, table.ptr);
+			rc = rt_sql_literal(&body, table.ptr);
 		rt_buf_release(&table);
 		if (rc == 0)
-			rc = rt_buf_puts(b, ") IS NULL THEN\n        RAISE EXCEPTION 'retort: this script expects the database at %, but it has no version table', ");
+			rc = rt_buf_puts(&body, ") IS NULL THEN\n        RAISE EXCEPTION 'retort: this script expects the database at %, but it has no version table', ");
 		if (rc == 0)
-			rc = rt_sql_literal(b, want.ptr);
+			rc = rt_sql_literal(&body, want.ptr);
 		if (rc == 0)
-			rc = rt_buf_puts(b, "\n            USING HINT = 'Nothing was changed. Is this the right database?';\n    END IF;\n"
+			rc = rt_buf_puts(&body, "\n            USING HINT = 'Nothing was changed. Is this the right database?';\n    END IF;\n"
 		                    "    SELECT coalesce(string_agg(version_num, ', ' ORDER BY version_num COLLATE \"C\"), 'base')\n"
 		                    "      INTO found FROM ");
 		if (rc == 0)
-			rc = rt_sql_table(b, d, cfg, 0);
+			rc = rt_sql_table(&body, d, cfg, 0);
 		if (rc == 0)
-			rc = rt_buf_puts(b, ";\n    IF found <> ");
+			rc = rt_buf_puts(&body, ";\n    IF found <> ");
 		if (rc == 0)
-			rc = rt_sql_literal(b, want.ptr);
+			rc = rt_sql_literal(&body, want.ptr);
 		if (rc == 0)
-			rc = rt_buf_puts(b, " THEN\n        RAISE EXCEPTION 'retort: this script expects the database at %, but it is at %', ");
+			rc = rt_buf_puts(&body, " THEN\n        RAISE EXCEPTION 'retort: this script expects the database at %, but it is at %', ");
 		if (rc == 0)
-			rc = rt_sql_literal(b, want.ptr);
+			rc = rt_sql_literal(&body, want.ptr);
 		if (rc == 0)
-			rc = rt_buf_puts(b, ", found\n            USING HINT = 'Nothing was changed. Generate the script from the revision the database is at (retort upgrade --sql FROM:TO).';\n"
-			                    "    END IF;\nEND\n$retort$");
+			rc = rt_buf_puts(&body, ", found\n            USING HINT = 'Nothing was changed. Generate the script from the revision the database is at (retort upgrade --sql FROM:TO).';\n"
+			                    "    END IF;\nEND");
+		if (rc == 0)
+			rc = do_block(b, body.ptr);
+		rt_buf_release(&body);
 		goto out;
 	}
 	/* SQLite: print what was found, then fail a CHECK whose name says what was expected */
@@ -406,11 +419,15 @@ out:
 int rt_sql_checked(struct rt_buf *b, enum rt_dialect d, const char *sql, const char *what)
 {
 	if (d == RT_DIALECT_POSTGRESQL) {
-		int rc = rt_buf_addf(b, "DO $retort$\nDECLARE n bigint;\nBEGIN\n    %s;\n"
-		                        "    GET DIAGNOSTICS n = ROW_COUNT;\n"
-		                        "    IF n <> 1 THEN\n        RAISE EXCEPTION 'retort: %s changed %% rows instead of 1', n;\n"
-		                        "    END IF;\nEND\n$retort$",
+		struct rt_buf body = RT_BUF_INIT;
+		int rc = rt_buf_addf(&body, "DECLARE n bigint;\nBEGIN\n    %s;\n"
+		                            "    GET DIAGNOSTICS n = ROW_COUNT;\n"
+		                            "    IF n <> 1 THEN\n        RAISE EXCEPTION 'retort: %s changed %% rows instead of 1', n;\n"
+		                            "    END IF;\nEND",
 		                     sql, what);
+		if (rc == 0)
+			rc = do_block(b, body.ptr);
+		rt_buf_release(&body);
 		return rc;
 	}
 	(void)what;

@@ -649,7 +649,11 @@ static int ensure_tables(struct runner *r)
 	if ((rc = r->db->ops->table_exists(r->db, r->cfg->version_table_schema, r->cfg->version_table, &v)) < 0 ||
 	    (rc = r->db->ops->table_exists(r->db, r->cfg->version_table_schema, r->cfg->history_table, &h)) < 0)
 		return rc;
-	return v && h ? 0 : create_tables(r);
+	if (v && h)
+		return 0;
+	if (r->db->ops->prepare_schema && (rc = r->db->ops->prepare_schema(r->db)) < 0)
+		return rc;
+	return create_tables(r);
 }
 
 static int same_heads(const struct rt_revlist *a, const struct rt_revlist *b)
