@@ -79,7 +79,11 @@ char *rt_strndup(const char *s, size_t n)
 {
 	char *p;
 
-	n = strnlen(s, n);
+	/* memchr, not strnlen: libpg_query exports a slow strnlen of its own that would be
+	 * picked instead of libc's */
+	const char *nul = memchr(s, '\0', n);
+	if (nul)
+		n = (size_t)(nul - s);
 	p = rt_malloc(n + 1);
 	if (!p)
 		return NULL;

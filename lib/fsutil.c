@@ -20,7 +20,13 @@ static int io_error(const char *what, const char *path, int err)
 
 int rt_file_read_prefix(const char *path, size_t max, char **out, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return rt_file_read_prefix_at(AT_FDCWD, path, path, max, out, len);
+}
+
+int rt_file_read_prefix_at(int dirfd, const char *name, const char *path, size_t max, char **out,
+                           size_t *len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	struct rt_buf b = RT_BUF_INIT;
 	struct stat st;
 

@@ -13,8 +13,10 @@
  * is stricter: it stores the applied revisions nothing applied descends from through
  * either kind of edge (see plan.c).
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "internal.h"
 
 static struct rt_graph_priv *priv(const struct rt_graph *g)
@@ -98,19 +100,12 @@ static int cmp_rev_id(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-static int cmp_rev_path(const void *a, const void *b)
-{
-	const struct rt_revision *x = *(struct rt_revision *const *)a;
-	const struct rt_revision *y = *(struct rt_revision *const *)b;
-	return strcmp(x->path, y->path);
-}
-
 /* Reads every header of one directory into *revs. */
 static int read_location(struct rt_graph *g, const char *dir, int primary,
                          struct rt_revision ***revs, size_t *n, size_t *cap)
 {
 	struct rt_strlist names = RT_STRLIST_INIT;
-	int rc;
+	int rc, dfd;
 
 	if (!rt_path_is_dir(dir)) {
 		return rt_diags_add(&g->problems, RT_SEV_ERROR, "missing-directory", dir, 0,
@@ -124,6 +119,8 @@ static int read_location(struct rt_graph *g, const char *dir, int primary,
 			return rc;
 		return rt_diags_add_error(&g->problems, "unreadable-directory");
 	}
+	/* open each file relative to the directory: no path walk per file */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (size_t i = 0; i < names.n; i++) {
 		char *path = rt_path_join(dir, names.items[i]);
 		struct rt_revision *rev = NULL;
@@ -132,7 +129,8 @@ static int read_location(struct rt_graph *g, const char *dir, int primary,
 			rc = RT_ENOMEM;
 			break;
 		}
-		rc = rt_revision_read_header(&rev, path);
+		rc = dfd >= 0 ? rt_revision_read_header_at(&rev, dfd, names.items[i], path)
+		              : rt_revision_read_header(&rev, path);
 		free(path);
 		if (rc == RT_ENOMEM)
 			break;
@@ -146,19 +144,20 @@ static int read_location(struct rt_graph *g, const char *dir, int primary,
 			break;
 		}
 	}
+	if (dfd >= 0)
+		close(dfd);
 	rt_strlist_release(&names);
 	return rc < 0 ? rc : 0;
 }
 
-/* Keeps the first of each id (by path), reports the others, and indexes the rest. */
+/* Keeps the first of each id (in reading order: version locations in order, file names
+ * sorted), reports the others, and indexes the rest. */
 static int index_ids(struct rt_graph *g, struct rt_revision **all, size_t nall)
 {
 	struct rt_graph_priv *p = priv(g);
 	size_t cap = 0;
 	int rc;
 
-	if (nall > 1)
-		qsort(all, nall, sizeof(*all), cmp_rev_path);
 	for (size_t i = 0; i < nall; i++) {
 		struct rt_revision *r = all[i], *first = rt_map_get(&p->by_id, r->id);
 		if (first) {

@@ -65,6 +65,13 @@ void rt_map_release(struct rt_map *m);
 int rt_file_read(const char *path, char **out, size_t *len);
 /* Reads at most max bytes from the start of a file. */
 int rt_file_read_prefix(const char *path, size_t max, char **out, size_t *len);
+/* The same for name relative to the directory dirfd (AT_FDCWD: the cwd); path names the
+ * file in messages. */
+int rt_file_read_prefix_at(int dirfd, const char *name, const char *path, size_t max, char **out,
+                           size_t *len);
+/* revision_header.c: rt_revision_read_header() with the file opened relative to dirfd. */
+int rt_revision_read_header_at(struct rt_revision **out, int dirfd, const char *name,
+                               const char *path);
 /* Creates path with O_EXCL and the given mode, writes data. RT_EEXISTS if it exists. */
 int rt_file_write_new(const char *path, const char *data, size_t len, int mode);
 int rt_path_exists(const char *path);

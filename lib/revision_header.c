@@ -8,6 +8,7 @@
  * thousands of headers, so rt_revision_read_header() reads only the start of a file
  * unless the header is longer than that.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -387,12 +388,18 @@ out:
 
 int rt_revision_read_header(struct rt_revision **out, const char *path)
 {
+	return rt_revision_read_header_at(out, AT_FDCWD, path, path);
+}
+
+int rt_revision_read_header_at(struct rt_revision **out, int dirfd, const char *name,
+                               const char *path)
+{
 	char *text;
 	size_t len, open, close;
 	int rc;
 
 	*out = NULL;
-	if ((rc = rt_file_read_prefix(path, HEADER_PREFIX, &text, &len)) < 0)
+	if ((rc = rt_file_read_prefix_at(dirfd, name, path, HEADER_PREFIX, &text, &len)) < 0)
 		return rc;
 	rc = rt_lex_header_comment(text, len, &open, &close);
 	if (len == HEADER_PREFIX && (rc == 2 || open + 1 >= len)) {
