@@ -425,9 +425,9 @@ START_TEST(test_notices_reach_events)
 	exec_ok(db, "DO $$ BEGIN RAISE NOTICE 'hello %', 42; RAISE WARNING 'careful'; END $$");
 	exec_ok(db, "DROP TABLE IF EXISTS no_such_table");
 	ck_assert_int_eq(n.n, 3);
-	str_eq(n.items[0], "NOTICE:  hello 42");
+	str_eq(n.items[0], "hello 42");
 	str_eq(n.items[1], "WARNING:  careful");
-	str_eq(n.items[2], "NOTICE:  table \"no_such_table\" does not exist, skipping");
+	str_eq(n.items[2], "table \"no_such_table\" does not exist, skipping");
 	notices_release(&n);
 
 	db->events = NULL; /* nobody listening: nothing happens */
