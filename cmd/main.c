@@ -207,6 +207,15 @@ static int run(struct cli *cli, int argc, char **argv)
 	return cmd->fn(argc - idx, argv + idx, cli);
 }
 
+/* Test hook: RETORT_FAIL_ALLOC_AFTER=N makes the library's Nth allocation, and every one
+ * after it, fail, so tests can prove each failure ends in a clean error. */
+static void alloc_failure_hook(void)
+{
+	const char *n = getenv("RETORT_FAIL_ALLOC_AFTER");
+	if (n && *n)
+		rt_alloc_fail_after(strtol(n, NULL, 10));
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli;
@@ -216,6 +225,7 @@ int main(int argc, char **argv)
 	memset(&cli, 0, sizeof(cli));
 	out_init(&cli);
 	install_signals();
+	alloc_failure_hook();
 
 	rc = run(&cli, argc, argv);
 	sig = rt_error_last()->signal ? rt_error_last()->signal : rt_interrupted();

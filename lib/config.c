@@ -768,6 +768,11 @@ static int read_config_file(struct loader *ld, const struct rt_config_options *o
 	char *cwd;
 	int rc = rt_file_read(ld->path, text, len);
 
+	if (rc == 0 && (rc = rt_check_safe_for_root(ld->path, "config file")) < 0) {
+		free(*text);
+		*text = NULL;
+		return rc;
+	}
 	if (rc != RT_ENOTFOUND)
 		return rc;
 	if (opts->path)

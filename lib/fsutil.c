@@ -277,3 +277,30 @@ int rt_mkdir_p(const char *path, int mode)
 	free(copy);
 	return rc;
 }
+
+int rt_check_safe_for_root(const char *path, const char *what)
+{
+	struct stat st;
+	const char *who = NULL;
+	char owner[48];
+
+	if (geteuid() != 0 || stat(path, &st) < 0)
+		return 0;
+	if (st.st_mode & S_IWOTH) {
+		who = "every user";
+	} else if (st.st_mode & S_IWGRP && st.st_gid != 0) {
+		snprintf(owner, sizeof(owner), "the members of group %u", (unsigned)st.st_gid);
+		who = owner;
+	} else if (st.st_uid != 0 && st.st_mode & S_IWUSR) {
+		snprintf(owner, sizeof(owner), "its owner, uid %u", (unsigned)st.st_uid);
+		who = owner;
+	}
+	if (!who)
+		return 0;
+	rt_error_set(RT_EINPUT, "refusing to use %s '%s' as root: it is writable by %s", what, path, who);
+	rt_error_set_location(path, 0);
+	rt_error_set_detail("Whoever can change it decides what SQL runs with root's database credentials.");
+	rt_error_set_hint("Make it owned by root and not writable by others (chown root; chmod go-w), "
+	                  "or run retort as the user who owns it.");
+	return RT_EINPUT;
+}

@@ -113,6 +113,8 @@ static int read_location(struct rt_graph *g, const char *dir, int primary,
 		                            : "Create it, or remove it from version_locations in retort.yaml.",
 		                    "version directory '%s' does not exist", dir);
 	}
+	if ((rc = rt_check_safe_for_root(dir, "version directory")) < 0)
+		return rt_diags_add_error(&g->problems, "unsafe-permissions");
 	rc = rt_dir_list_files(dir, ".sql", &names);
 	if (rc < 0) {
 		if (rc == RT_ENOMEM)

@@ -90,6 +90,9 @@ int rt_dir_list(const char *dir, const char *suffix, struct rt_strlist *out);
 /* The same, regular files only (symbolic links to regular files included). */
 int rt_dir_list_files(const char *dir, const char *suffix, struct rt_strlist *out);
 int rt_mkdir_p(const char *path, int mode);
+/* When running as root: RT_EINPUT unless path is owned by root and writable by nobody
+ * else (what names it in the message: "config file", "version directory"). */
+int rt_check_safe_for_root(const char *path, const char *what);
 
 /* clock.c */
 double rt_now_ms(void);          /* monotonic milliseconds */
