@@ -99,8 +99,18 @@ int rt_graph_range(const struct rt_graph *g, const char *spec, const struct rt_s
 	} else {
 		memset(hi, 1, g->n);
 	}
-	for (size_t i = 0; i < g->n; i++)
-		lo[i] = lo[i] && hi[i];
+	{
+		size_t any = 0;
+		for (size_t i = 0; i < g->n; i++)
+			any += (lo[i] = lo[i] && hi[i]) != 0;
+		if (any == 0 && *left && colon[1] && strcmp(left, "current") != 0 &&
+		    strcmp(colon + 1, "current") != 0 && strcmp(left, "base") != 0) {
+			rc = rt_error_set(RT_EUSAGE, "range '%s' is empty: '%s' is not below '%s'", spec, left,
+			                  colon + 1);
+			rt_error_set_hint("Write the older revision first: OLDER:NEWER.");
+			goto out;
+		}
+	}
 	rc = newest_first(g, lo, out);
 out:
 	free(lo);

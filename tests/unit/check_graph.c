@@ -223,6 +223,8 @@ START_TEST(range_forms)
 	ck_assert_int_eq(rt_graph_range(g, "base:head", &st, &l), 0);
 	ck_assert_str_eq(fx_ids(&l), "d4,c3,b2,a1");
 	l.n = 0;
+	ck_assert_int_eq(rt_graph_range(g, "c3:b2", NULL, &l), RT_EUSAGE);
+	ck_assert_error_contains("'c3' is not below 'b2'");
 	ck_assert_int_eq(rt_graph_range(g, "current:", NULL, &l), RT_EUSAGE);
 	ck_assert_int_eq(rt_graph_range(g, "zz:", NULL, &l), RT_ENOTFOUND);
 	rt_state_release(&st);
