@@ -194,6 +194,21 @@ int rt_sql_history_start(struct rt_buf *b, enum rt_dialect d, const struct rt_co
 	return rc;
 }
 
+/* " WHERE id = <the revision's running history row>": runs are serialised by the
+ * migration lock, so the newest 'running' row of a revision is this run's. */
+static int where_running_row(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                             const char *revision)
+{
+	int rc = rt_buf_puts(b, " WHERE id = (SELECT max(id) FROM ");
+	if (rc == 0)
+		rc = rt_sql_table(b, d, cfg, 1);
+	if (rc == 0)
+		rc = rt_buf_puts(b, " WHERE revision = ");
+	if (rc == 0)
+		rc = rt_sql_literal(b, revision);
+	return rc ? rc : rt_buf_puts(b, " AND status = 'running')");
+}
+
 int rt_sql_history_finish(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
                           const char *revision, const char *status, int statement_index,
                           const char *error)
@@ -218,17 +233,7 @@ int rt_sql_history_finish(struct rt_buf *b, enum rt_dialect d, const struct rt_c
 		if (rc == 0)
 			rc = rt_sql_literal(b, error);
 	}
-	if (rc == 0)
-		rc = rt_buf_puts(b, " WHERE id = (SELECT max(id) FROM ");
-	if (rc == 0)
-		rc = rt_sql_table(b, d, cfg, 1);
-	if (rc == 0)
-		rc = rt_buf_puts(b, " WHERE revision = ");
-	if (rc == 0)
-		rc = rt_sql_literal(b, revision);
-	if (rc == 0)
-		rc = rt_buf_puts(b, " AND status = 'running')");
-	return rc;
+	return rc ? rc : where_running_row(b, d, cfg, revision);
 }
 
 int rt_sql_history_progress(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
@@ -238,17 +243,8 @@ int rt_sql_history_progress(struct rt_buf *b, enum rt_dialect d, const struct rt
 	if (rc == 0)
 		rc = rt_sql_table(b, d, cfg, 1);
 	if (rc == 0)
-		rc = rt_buf_addf(b, " SET statement_index = %d WHERE id = (SELECT max(id) FROM ",
-		                 statement_index);
-	if (rc == 0)
-		rc = rt_sql_table(b, d, cfg, 1);
-	if (rc == 0)
-		rc = rt_buf_puts(b, " WHERE revision = ");
-	if (rc == 0)
-		rc = rt_sql_literal(b, revision);
-	if (rc == 0)
-		rc = rt_buf_puts(b, " AND status = 'running')");
-	return rc;
+		rc = rt_buf_addf(b, " SET statement_index = %d", statement_index);
+	return rc ? rc : where_running_row(b, d, cfg, revision);
 }
 
 int rt_sql_select_heads(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg)
