@@ -102,7 +102,7 @@ int cmd_init(int argc, char **argv, struct cli *cli)
 		json_kstrlist(&j, "files", &files);
 		json_object_end(&j);
 		rc = json_print(&j);
-	} else {
+	} else if (!cli->quiet) {
 		for (size_t i = 0; i < files.n; i++)
 			out_printf("created %.*s/%s\n", (int)dlen, dir, files.items[i]);
 		out_printf("\nnext steps:\n"
