@@ -2,7 +2,9 @@
  * clock.c - time helpers: a monotonic millisecond clock, sleeping, UTC timestamps,
  * kernel randomness, and the duration syntax of the config file ("5s", "250ms").
  */
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +62,7 @@ int rt_parse_duration_ms(const char *text, long *out)
 
 	errno = 0;
 	v = strtod(text, &end);
-	if (end == text || errno || v < 0)
+	if (end == text || errno || !isfinite(v) || v < 0 || !isdigit((unsigned char)text[0]))
 		return rt_error_set(RT_EINPUT, "invalid duration '%s'", text);
 	while (*end == ' ')
 		end++;
