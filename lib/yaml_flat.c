@@ -162,7 +162,7 @@ int rt_yaml_parse_flat(const char *text, size_t len, int base_line, struct rt_yn
 	*out = NULL;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)text[i];
-		if (c >= 0x80 || c == '\t' || c == '\0' || (c < 0x20 && c != '\n' && c != '\r'))
+		if (c >= 0x7f || c == '\t' || c == '\0' || (c < 0x20 && c != '\n' && c != '\r'))
 			return 0;
 	}
 	if (!(root = rt_calloc(1, sizeof(*root))))

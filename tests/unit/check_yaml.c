@@ -47,6 +47,7 @@ static const char *const accepted[] = {
 	"message: \"unusual \\u00e9 escape\"\n", /* declined */
 	"- a\n- b\n",                     /* declined: a sequence document */
 	"message: ends with colon:\n",    /* declined */
+	"message: del\x7f char\n",        /* declined: libyaml rejects DEL (found by fuzzing) */
 	"t: true\nf: off\nn: NULL\n",
 };
 
@@ -85,7 +86,7 @@ END_TEST
 
 START_TEST(flat_declines_what_it_does_not_know)
 {
-	for (size_t i = 9; i < 20; i++) {
+	for (size_t i = 9; i < 21; i++) {
 		struct rt_ynode *n = NULL;
 		ck_assert_msg(rt_yaml_parse_flat(accepted[i], strlen(accepted[i]), 1, &n) == 0, "doc %zu accepted", i);
 		ck_assert_ptr_null(n);
