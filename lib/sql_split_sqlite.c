@@ -50,6 +50,30 @@ unsigned rt_sql_classify_sqlite(const char *sql)
 	for (size_t i = 0; i < RT_ARRAY_LEN(txn); i++)
 		if (word_is(sql, &tok, txn[i]))
 			return RT_STMT_TXN_CONTROL;
+	/* VACUUM cannot run inside a transaction; it, ANALYZE and REINDEX can run twice */
+	if (word_is(sql, &tok, "VACUUM"))
+		return RT_STMT_NO_TXN | RT_STMT_IDEMPOTENT;
+	if (word_is(sql, &tok, "ANALYZE") || word_is(sql, &tok, "REINDEX"))
+		return RT_STMT_IDEMPOTENT;
+	/* CREATE ... IF NOT EXISTS and DROP ... IF EXISTS: IF comes within the first words */
+	if (word_is(sql, &tok, "CREATE") || word_is(sql, &tok, "DROP")) {
+		int is_create = word_is(sql, &tok, "CREATE");
+		for (int words = 0; words < 6 && rt_lex_next(&lx, &tok) != RT_TOK_END;) {
+			if (rt_tok_is_blank(tok.kind))
+				continue;
+			words++;
+			if (!word_is(sql, &tok, "IF"))
+				continue;
+			while (rt_lex_next(&lx, &tok) != RT_TOK_END && rt_tok_is_blank(tok.kind))
+				;
+			if (is_create && word_is(sql, &tok, "NOT"))
+				while (rt_lex_next(&lx, &tok) != RT_TOK_END && rt_tok_is_blank(tok.kind))
+					;
+			else if (is_create)
+				return 0;
+			return word_is(sql, &tok, "EXISTS") ? RT_STMT_IDEMPOTENT : 0;
+		}
+	}
 	return 0;
 }
 

@@ -472,7 +472,7 @@ START_TEST(test_sqlite_triggers)
 	       2, 0);
 	expect(&s, 2, "create temp trigger tr2 before delete on t begin delete from log; end", 8, 0);
 	expect(&s, 3, "CREATE TEMPORARY TRIGGER IF NOT EXISTS tr3 AFTER UPDATE ON t BEGIN SELECT 1; END",
-	       9, 0);
+	       9, RT_STMT_IDEMPOTENT);
 	release(&s);
 	split_fails(LITE, "SELECT 1;\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN\n SELECT 1;\n", 1,
 	            "v/a.sql:2: unterminated CREATE TRIGGER: its BEGIN has no END", 2);
@@ -496,7 +496,16 @@ START_TEST(test_sqlite_txn_control)
 		{ "BEGINS", 0 },
 		{ "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END", 0 },
 		{ "CREATE INDEX i ON t (a)", 0 },
-		{ "VACUUM", 0 },
+		{ "VACUUM", RT_STMT_NO_TXN | RT_STMT_IDEMPOTENT },
+		{ "analyze t", RT_STMT_IDEMPOTENT },
+		{ "CREATE TABLE IF NOT EXISTS t (a)", RT_STMT_IDEMPOTENT },
+		{ "create unique index if not exists i on t (a)", RT_STMT_IDEMPOTENT },
+		{ "CREATE TEMP TRIGGER IF NOT EXISTS tr AFTER INSERT ON t BEGIN SELECT 1; END", RT_STMT_IDEMPOTENT },
+		{ "DROP TABLE IF EXISTS t", RT_STMT_IDEMPOTENT },
+		{ "DROP VIEW v", 0 },
+		{ "CREATE TABLE t (a CHECK (a IF 1))", 0 },
+		{ "CREATE TABLE \"IF\" (a)", 0 },
+		{ "INSERT INTO t SELECT 'IF NOT EXISTS'", 0 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct split s = split_ok(LITE, cases[i].sql, 1);
