@@ -54,10 +54,13 @@ struct rt_db_ops {
 	/* Optional hooks (NULL when a backend has nothing to do):
 	 * before_exec: called before a migration statement runs outside a transaction, e.g. to
 	 *   drop the INVALID index a failed CREATE INDEX CONCURRENTLY left, before re-running it.
+	 *   resuming: this is the statement an interrupted run stopped at. Returns 1 when the
+	 *   statement already took effect (the index it builds exists and is valid) and must
+	 *   not run again, 0 to run it, or an error.
 	 * after_error: called after a migration statement failed (the error slot holds the
 	 *   failure and must be kept), e.g. to add to the detail that an INVALID index was left.
 	 * check: adds what is wrong in the database itself to diags (e.g. invalid indexes). */
-	int (*before_exec)(struct rt_db *db, const struct rt_stmt *stmt);
+	int (*before_exec)(struct rt_db *db, const struct rt_stmt *stmt, int resuming);
 	/* prepare_schema: makes sure the schema the version tables will be created in exists
 	 * (PostgreSQL without version_table_schema: the first schema of the search_path,
 	 * which PostgreSQL would not create itself). Called only when they are missing. */

@@ -138,8 +138,9 @@ void rt_history_rows_free(struct rt_history_row *rows, size_t n)
 	free(rows);
 }
 
+/* unfinished: the rows of rt_db_unfinished() instead */
 static int read_history(struct rt_db *db, const char *revision, const struct rt_strlist *latest,
-                        struct rt_history_row **out, size_t *nout)
+                        int unfinished, struct rt_history_row **out, size_t *nout)
 {
 	struct rt_buf sql = RT_BUF_INIT;
 	struct history_ctx h = { NULL, 0, 0, 0 };
@@ -149,7 +150,9 @@ static int read_history(struct rt_db *db, const char *revision, const struct rt_
 	*nout = 0;
 	if ((rc = version_table_exists(db, 1, &exists)) < 0 || !exists)
 		return rc;
-	if ((rc = rt_sql_select_history(&sql, db->ops->dialect, db->cfg, revision, latest)) == 0)
+	rc = unfinished ? rt_sql_select_unfinished(&sql, db->ops->dialect, db->cfg)
+	                : rt_sql_select_history(&sql, db->ops->dialect, db->cfg, revision, latest);
+	if (rc == 0)
 		rc = db->ops->query(db, sql.ptr, collect_history, &h);
 	rt_buf_release(&sql);
 	if (rc == 0 && h.failed)
@@ -165,12 +168,17 @@ static int read_history(struct rt_db *db, const char *revision, const struct rt_
 
 int rt_db_history(struct rt_db *db, const char *revision, struct rt_history_row **out, size_t *nout)
 {
-	return read_history(db, revision, NULL, out, nout);
+	return read_history(db, revision, NULL, 0, out, nout);
 }
 
 int rt_db_history_latest(struct rt_db *db, const struct rt_strlist *revisions,
                          struct rt_history_row **out, size_t *nout)
 {
 	static const struct rt_strlist none = RT_STRLIST_INIT;
-	return read_history(db, NULL, revisions ? revisions : &none, out, nout);
+	return read_history(db, NULL, revisions ? revisions : &none, 0, out, nout);
+}
+
+int rt_db_unfinished(struct rt_db *db, struct rt_history_row **out, size_t *nout)
+{
+	return read_history(db, NULL, NULL, 1, out, nout);
 }

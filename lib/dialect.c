@@ -166,15 +166,15 @@ int rt_sql_version_purge(struct rt_buf *b, enum rt_dialect d, const struct rt_co
 }
 
 int rt_sql_history_start(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
-                         const struct rt_history_event *ev, const char *status)
+                         const struct rt_history_event *ev, const char *status, int statement_index)
 {
 	int pg = d == RT_DIALECT_POSTGRESQL;
 	int rc = rt_buf_puts(b, "INSERT INTO ");
 	if (rc == 0)
 		rc = rt_sql_table(b, d, cfg, 1);
 	if (rc == 0)
-		rc = rt_buf_addf(b, " (revision, direction, status, checksum, %sretort_version) VALUES (",
-		                 pg ? "" : "started_at, ");
+		rc = rt_buf_addf(b, " (revision, direction, status, checksum, %s%sretort_version) VALUES (",
+		                 statement_index >= 0 ? "statement_index, " : "", pg ? "" : "started_at, ");
 	if (rc == 0)
 		rc = rt_sql_literal(b, ev->revision);
 	if (rc == 0)
@@ -189,6 +189,8 @@ int rt_sql_history_start(struct rt_buf *b, enum rt_dialect d, const struct rt_co
 		rc = rt_buf_puts(b, ", ");
 	if (rc == 0)
 		rc = ev->checksum ? rt_sql_literal(b, ev->checksum) : rt_buf_puts(b, "NULL");
+	if (rc == 0 && statement_index >= 0)
+		rc = rt_buf_addf(b, ", %d", statement_index);
 	if (rc == 0)
 		rc = rt_buf_addf(b, ", %s'%s')", pg ? "" : SQLITE_NOW ", ", RT_VERSION);
 	return rc;
@@ -289,6 +291,25 @@ int rt_sql_select_history(struct rt_buf *b, enum rt_dialect d, const struct rt_c
 			rc = rt_buf_puts(b, latest->n ? "))" : ")");
 	}
 	return rc ? rc : rt_buf_puts(b, " ORDER BY id");
+}
+
+int rt_sql_select_unfinished(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg)
+{
+	/* the same columns as rt_sql_select_history, then the conditions */
+	int rc = rt_sql_select_history(b, d, cfg, NULL, NULL);
+	char *order = rc == 0 ? strstr(b->ptr, " ORDER BY id") : NULL;
+	if (!order)
+		return rc ? rc : rt_error_set(RT_ERROR, "internal error: history query without ORDER BY");
+	rt_buf_truncate(b, (size_t)(order - b->ptr));
+	rc = rt_buf_puts(b, " WHERE statement_index IS NOT NULL AND status <> 'applied'"
+	                    " AND id IN (SELECT max(id) FROM ");
+	if (rc == 0)
+		rc = rt_sql_table(b, d, cfg, 1);
+	if (rc == 0)
+		rc = rt_buf_puts(b, " GROUP BY revision) AND id > coalesce((SELECT max(id) FROM ");
+	if (rc == 0)
+		rc = rt_sql_table(b, d, cfg, 1);
+	return rc ? rc : rt_buf_puts(b, " WHERE direction = 'stamp'), 0) ORDER BY id");
 }
 
 /* SQLite: temp tables whose CHECK constraints stop `sqlite3 -bail`; their names are the

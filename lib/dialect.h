@@ -30,8 +30,10 @@ const char *rt_sql_begin(enum rt_dialect d);
 int rt_sql_version_op(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
                       const struct rt_verop *op);
 int rt_sql_version_purge(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg);
+/* statement_index: how many statements of a statement-by-statement run have completed
+ * (0 at its start), or -1 (NULL) for a run inside one transaction. */
 int rt_sql_history_start(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
-                         const struct rt_history_event *ev, const char *status);
+                         const struct rt_history_event *ev, const char *status, int statement_index);
 int rt_sql_history_finish(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
                           const char *revision, const char *status, int statement_index,
                           const char *error);
@@ -42,6 +44,9 @@ int rt_sql_select_heads(struct rt_buf *b, enum rt_dialect d, const struct rt_con
  * latest, and of each revision whose newest row is not 'applied'. */
 int rt_sql_select_history(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
                           const char *revision, const struct rt_strlist *latest);
+
+/* The rows rt_db_unfinished() returns. */
+int rt_sql_select_unfinished(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg);
 
 /* Offline only. */
 int rt_sql_offline_prologue(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg);

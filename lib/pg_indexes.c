@@ -216,7 +216,16 @@ out:
 	return rc;
 }
 
-int rt_pg_before_exec(struct rt_db *db, const struct rt_stmt *stmt)
+/* A VALID index $3 on table $1.$2: what a CREATE INDEX CONCURRENTLY that completed left. */
+static const char cic_done_sql[] =
+	"SELECT n.nspname, c.relname"
+	" FROM pg_catalog.pg_index i"
+	" JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
+	" JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE i.indrelid = " REGCLASS_ARG
+	" AND c.relname = $3 AND c.relkind = 'i' AND i.indisvalid";
+
+int rt_pg_before_exec(struct rt_db *db, const struct rt_stmt *stmt, int resuming)
 {
 	struct target t;
 	PGresult *res = NULL;
@@ -228,6 +237,23 @@ int rt_pg_before_exec(struct rt_db *db, const struct rt_stmt *stmt)
 	rc = parse_target(stmt->sql, &t);
 	if (rc < 0 || t.kind == TARGET_NONE)
 		return rc;
+	if (resuming && t.kind == TARGET_CIC) {
+		/* the interrupted run may have finished the build before it died */
+		const char *params[3] = { t.schema, t.relname, t.index };
+		rc = rt_pg_exec_params(db, cic_done_sql, 3, params, &res);
+		if (rc == 0 && PQntuples(res) > 0) {
+			rt_pg_notify(db, NULL, "index \"%s\".\"%s\" exists and is valid: the interrupted run "
+			             "built it; not building it again", PQgetvalue(res, 0, 0),
+			             PQgetvalue(res, 0, 1));
+			rc = 1;
+		}
+		PQclear(res);
+		res = NULL;
+		if (rc != 0) {
+			target_release(&t);
+			return rc;
+		}
+	}
 	rc = find_leftovers(db, &t, &res);
 	for (int r = 0; rc == 0 && r < PQntuples(res); r++) {
 		const char *schema = PQgetvalue(res, r, 0), *name = PQgetvalue(res, r, 1);

@@ -23,7 +23,7 @@ void rt_pg_notify(struct rt_db *db, const struct rt_run_events *ev, const char *
 	__attribute__((format(printf, 3, 4)));
 
 /* pg_indexes.c: the implementations of before_exec, after_error and check. */
-int rt_pg_before_exec(struct rt_db *db, const struct rt_stmt *stmt);
+int rt_pg_before_exec(struct rt_db *db, const struct rt_stmt *stmt, int resuming);
 void rt_pg_after_error(struct rt_db *db, const struct rt_stmt *stmt);
 int rt_pg_check(struct rt_db *db, struct rt_diags *diags);
 

@@ -455,6 +455,10 @@ enum rt_dialect rt_db_dialect(const struct rt_db *db);
 int rt_db_heads(struct rt_db *db, struct rt_strlist *out);
 /* History rows, oldest first; revision NULL for all. A missing table reads as none. */
 int rt_db_history(struct rt_db *db, const char *revision, struct rt_history_row **out, size_t *nout);
+/* Statement-by-statement runs that stopped part-way (their revision's latest history row
+ * is 'failed' or 'running' with a statement index) and that no stamp has settled since:
+ * the database holds part of those revisions. Oldest first. */
+int rt_db_unfinished(struct rt_db *db, struct rt_history_row **out, size_t *nout);
 /* The latest history row of each revision in revisions, and of every revision whose
  * latest run did not succeed (failed, or interrupted while running), oldest first: what
  * `current` needs, without reading a history that only grows. */

@@ -189,12 +189,14 @@ static int version_ops(struct runner *r, const struct rt_step *st)
 	return rc;
 }
 
-static int history_start(struct runner *r, const struct rt_step *st)
+/* completed: for a statement-by-statement run, how many statements an earlier run
+ * completed (0 for a fresh one); -1 for a run inside one transaction. */
+static int history_start(struct runner *r, const struct rt_step *st, int completed)
 {
 	struct rt_buf b = RT_BUF_INIT;
 	struct rt_history_event he = { st->rev->id, direction_name(st->direction),
 	                               st->rev->script->checksum };
-	int rc = rt_sql_history_start(&b, r->d, r->cfg, &he, "running");
+	int rc = rt_sql_history_start(&b, r->d, r->cfg, &he, "running", completed);
 	if (rc == 0)
 		rc = run_meta_buf(r, &b, NULL);
 	rt_buf_release(&b);
@@ -243,7 +245,7 @@ static int step_body(struct runner *r, const struct rt_step *st)
 	const struct rt_section *sec = step_section(st);
 	int rc;
 
-	if ((rc = history_start(r, st)) < 0)
+	if ((rc = history_start(r, st, -1)) < 0)
 		return rc;
 	for (size_t i = 0; i < sec->n; i++)
 		if ((rc = run_user(r, &sec->stmts[i])) < 0)
@@ -272,7 +274,7 @@ static int stamp_body(struct runner *r, const struct rt_step *st)
 		if (head && (rc = rt_graph_load_script(r->g, head)) == 0)
 			he.checksum = head->script->checksum;
 		if (rc == 0)
-			rc = rt_sql_history_start(&b, r->d, r->cfg, &he, "running");
+			rc = rt_sql_history_start(&b, r->d, r->cfg, &he, "running", -1);
 		if (rc == 0)
 			rc = run_meta_buf(r, &b, NULL);
 		if (rc == 0)
@@ -300,7 +302,7 @@ static void record_failure(struct runner *r, const struct rt_step *st, int stmt_
 	he.direction = direction_name(st->direction);
 	he.checksum = st->rev->script->checksum;
 	err = rt_strndup(saved.message ? saved.message : "", 2000);
-	if (err && rt_sql_history_start(&b, r->d, r->cfg, &he, "running") == 0 &&
+	if (err && rt_sql_history_start(&b, r->d, r->cfg, &he, "running", -1) == 0 &&
 	    r->db->ops->exec(r->db, b.ptr, NULL, 0, NULL) == 0) {
 		rt_buf_clear(&b);
 		if (rt_sql_history_finish(&b, r->d, r->cfg, he.revision, "failed", stmt_index, err) == 0)
@@ -407,28 +409,56 @@ static int run_txn_unit(struct runner *r, struct rt_step *steps, size_t first, s
  * safe to repeat (IF [NOT] EXISTS, CONCURRENTLY index builds). Otherwise the run was
  * killed while that statement ran and nobody knows whether it took effect: refuse.
  */
-static int resume_point(struct runner *r, const struct rt_step *st, size_t *from)
+/* How to record a revision that was finished by hand: the state with it applied
+ * (upgrade), or without it (downgrade: the revisions below it). */
+static void stamp_hint_target(const struct rt_step *st, char *out, size_t n)
+{
+	const struct rt_revision *rev = st->rev;
+	size_t off = 0;
+
+	if (st->direction != RT_DOWNGRADE) {
+		snprintf(out, n, "%s", rev->id);
+		return;
+	}
+	if (rev->nparents == 0) {
+		snprintf(out, n, "base");
+		return;
+	}
+	out[0] = '\0';
+	for (size_t i = 0; i < rev->nparents && off < n; i++)
+		off += (size_t)snprintf(out + off, n - off, "%s%s", i ? "' and 'retort stamp " : "",
+		                        rev->parents[i]->id);
+}
+
+static int resume_point(struct runner *r, const struct rt_step *st, size_t *from, int *resuming)
 {
 	const struct rt_section *sec = step_section(st);
 	struct rt_history_row *rows = NULL, *last;
+	char stamp_to[200];
 	size_t n = 0, k;
-	int rc;
+	int rc, running;
 
 	*from = 0;
+	*resuming = 0;
 	if (r->offline)
 		return 0;
 	if ((rc = rt_db_history(r->db, st->rev->id, &rows, &n)) < 0)
 		return rc;
 	last = n ? &rows[n - 1] : NULL;
 	if (!last || strcmp(last->status, "applied") == 0 ||
-	    strcmp(last->direction, direction_name(st->direction)) != 0 || last->statement_index <= 0)
+	    strcmp(last->direction, direction_name(st->direction)) != 0 || last->statement_index < 0)
 		goto out;
 	k = (size_t)last->statement_index;
+	running = strcmp(last->status, "running") == 0;
+	if (k == 0 && !running)
+		goto out; /* the first statement failed, and a failed statement changed nothing */
+	stamp_hint_target(st, stamp_to, sizeof(stamp_to));
 	if (!last->checksum || strcmp(last->checksum, st->rev->script->checksum) != 0) {
-		rc = rt_error_set(RT_ESTATE, "%s: revision '%s' stopped after statement %zu in an earlier run, "
-		                  "and its file has changed since", st->rev->path, st->rev->id, k);
+		rc = rt_error_set(RT_ESTATE, "%s: an earlier %s of revision '%s' stopped after statement %zu, "
+		                  "and the file has changed since", st->rev->path,
+		                  direction_name(st->direction), st->rev->id, k);
 		rt_error_set_hint("Restore the file as it was, check which of its statements took effect, "
-		                  "then finish by hand and record it with 'retort stamp %s'.", st->rev->id);
+		                  "then finish by hand and record the result with 'retort stamp %s'.", stamp_to);
 		goto out;
 	}
 	if (k >= sec->n) {
@@ -437,20 +467,21 @@ static int resume_point(struct runner *r, const struct rt_step *st, size_t *from
 		       st->rev->id);
 		goto out;
 	}
-	if (strcmp(last->status, "running") == 0 && !(sec->stmts[k].flags & RT_STMT_IDEMPOTENT)) {
+	if (running && !(sec->stmts[k].flags & RT_STMT_IDEMPOTENT)) {
 		rc = rt_error_set(RT_ESTATE,
-		                  "%s:%d: an earlier run of revision '%s' was interrupted during this statement, "
+		                  "%s:%d: an earlier %s of revision '%s' was interrupted during this statement, "
 		                  "and it is not safe to run twice", st->rev->path, sec->stmts[k].line,
-		                  st->rev->id);
+		                  direction_name(st->direction), st->rev->id);
 		rt_error_set_location(st->rev->path, sec->stmts[k].line);
 		rt_error_set_detail("Statements 1 to %zu completed; whether statement %zu took effect is unknown.",
 		                    k, k + 1);
 		rt_error_set_hint("Check the database. If the statement took effect, run the rest of the "
-		                  "revision by hand and record it with 'retort stamp %s'; if not, write it "
-		                  "with IF [NOT] EXISTS so it can be resumed.", st->rev->id);
+		                  "section by hand and record the result with 'retort stamp %s'; if not, "
+		                  "write it with IF [NOT] EXISTS so it can be resumed.", stamp_to);
 		goto out;
 	}
 	*from = k;
+	*resuming = running;
 	notice(r, "resuming revision '%s' at statement %zu of %zu (line %d): an earlier run stopped there",
 	       st->rev->id, k + 1, sec->n, sec->stmts[k].line);
 out:
@@ -468,19 +499,19 @@ static int run_autocommit_step(struct runner *r, struct rt_step *st)
 	int rc, attempt = 0;
 
 	size_t from = 0;
+	int resuming = 0;
 
 	fire_begin(r, st);
-	if ((rc = resume_point(r, st, &from)) < 0 || (rc = frame_comment(r, st)) < 0 ||
-	    (rc = history_start(r, st)) < 0)
-		goto out;
-	if (from > 0 && ((rc = rt_sql_history_progress(&b, r->d, r->cfg, st->rev->id, (int)from)) < 0 ||
-	                 (rc = run_meta_buf(r, &b, "the history table update")) < 0))
+	if ((rc = resume_point(r, st, &from, &resuming)) < 0 || (rc = frame_comment(r, st)) < 0 ||
+	    (rc = history_start(r, st, (int)from)) < 0)
 		goto out;
 	for (i = from; i < sec->n; i++) {
 		const struct rt_stmt *s = &sec->stmts[i];
-		if (!r->offline && r->db->ops->before_exec && (rc = r->db->ops->before_exec(r->db, s)) < 0)
+		int done = 0;
+		if (!r->offline && r->db->ops->before_exec &&
+		    (rc = done = r->db->ops->before_exec(r->db, s, resuming && i == from)) < 0)
 			break;
-		rc = run_user(r, s);
+		rc = done ? 0 : run_user(r, s);
 		if (rc < 0 && retryable(r) && attempt < r->cfg->postgresql.lock_retries) {
 			attempt++;
 			if ((rc = backoff(r, attempt, r->cfg->postgresql.lock_retries)) < 0)
@@ -711,6 +742,43 @@ int rt_run_plan(struct rt_db *db, const struct rt_graph *g, struct rt_plan *plan
 	return rc;
 }
 
+/*
+ * A statement-by-statement run that stopped part-way left part of its revision in the
+ * database. Only a plan that runs that revision again in the same direction (and so
+ * resumes it) may go on; anything else would build on a state the version table does not
+ * describe. A stamp settles it.
+ */
+static int check_unfinished(struct runner *r, const struct rt_plan *p)
+{
+	struct rt_history_row *rows = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (p->direction == RT_STAMP)
+		return 0;
+	if ((rc = rt_db_unfinished(r->db, &rows, &n)) < 0)
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct rt_history_row *u = &rows[i];
+		int resumed = 0;
+		for (size_t s = 0; s < p->n && !resumed; s++)
+			resumed = p->steps[s].rev && strcmp(p->steps[s].rev->id, u->revision) == 0 &&
+			          strcmp(direction_name(p->steps[s].direction), u->direction) == 0;
+		if (resumed)
+			continue;
+		rc = rt_error_set(RT_ESTATE,
+		                  "revision '%s' was partly %sd by an earlier run (it stopped after statement %d): "
+		                  "the database holds part of it", u->revision, u->direction, u->statement_index);
+		rt_error_set_detail("That run %s at %s%s%s.", strcmp(u->status, "failed") == 0 ? "failed" : "was interrupted",
+		                    u->started_at, u->error ? ": " : "", u->error ? u->error : "");
+		rt_error_set_hint("Finish it first: 'retort %s' to a target that runs '%s' again resumes it. Or repair "
+		                  "the database by hand and record where it is with 'retort stamp TARGET'.",
+		                  u->direction, u->revision);
+	}
+	rt_history_rows_free(rows, n);
+	return rc;
+}
+
 int rt_migrate(struct rt_db *db, const struct rt_graph *g, enum rt_direction dir,
                const char *target, int purge, const struct rt_run_events *ev,
                struct rt_plan **plan_out)
@@ -732,6 +800,8 @@ int rt_migrate(struct rt_db *db, const struct rt_graph *g, enum rt_direction dir
 	have_state = 1;
 	rc = dir == RT_STAMP ? rt_plan_stamp(&plan, g, &st, target, purge)
 	                     : rt_plan_build(&plan, g, &st, dir, target);
+	if (rc == 0)
+		rc = check_unfinished(&r, plan);
 	if (rc == 0)
 		rc = run_locked(&r, plan);
 out:

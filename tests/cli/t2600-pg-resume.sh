@@ -89,7 +89,7 @@ INSERT INTO log VALUES ('four');" "DROP TABLE log;"
 	expect_stdout_matches "upgrade +INTERRUPTED .* at statement 3$"
 	run retort upgrade head
 	expect_exit 1
-	expect_stderr_contains "error: versions/a1_rev.sql:12: an earlier run of revision 'a1' was interrupted during this statement, and it is not safe to run twice"
+	expect_stderr_contains "error: versions/a1_rev.sql:12: an earlier upgrade of revision 'a1' was interrupted during this statement, and it is not safe to run twice"
 	expect_stderr_contains "detail: Statements 1 to 2 completed; whether statement 3 took effect is unknown."
 	expect_stderr_contains "'retort stamp a1'"
 	expect_stderr_not_contains "waiting"
@@ -144,7 +144,7 @@ test_case "a 'running' history row at a statement that is not idempotent: refuse
 	pq "CREATE TABLE missing_table (id int)"
 	run retort upgrade head
 	expect_exit 1
-	expect_stderr_contains "error: versions/a1_rev.sql:12: an earlier run of revision 'a1' was interrupted during this statement, and it is not safe to run twice"
+	expect_stderr_contains "error: versions/a1_rev.sql:12: an earlier upgrade of revision 'a1' was interrupted during this statement, and it is not safe to run twice"
 	expect_eq "$(psql_db "SELECT count(*) FROM missing_table")" 0 "rows of missing_table"
 	run retort --json upgrade head
 	expect_exit 1
@@ -165,7 +165,7 @@ test_case "the file changed after the failed run: refused, the hint says how to 
 	sed 's/missing_table/log/; s/VALUES (3)/VALUES ($$three$$)/' "$(rev_file a1)" >a1.new && mv a1.new "$(rev_file a1)"
 	run retort upgrade head
 	expect_exit 1
-	expect_stderr_matches "^error: (/.*/)?versions/a1_rev\.sql: revision 'a1' stopped after statement 2 in an earlier run, and its file has changed since$"
+	expect_stderr_matches "^error: (/.*/)?versions/a1_rev\.sql: an earlier upgrade of revision 'a1' stopped after statement 2, and the file has changed since$"
 	expect_stderr_contains "'retort stamp a1'"
 	expect_eq "$(log_rows)" "one" "log rows"
 )

@@ -112,12 +112,20 @@ CREATE INDEX CONCURRENTLY t2_id
 	run retort upgrade head
 	expect_exit 1
 	expect_stderr_contains "error: versions/a2_rev.sql:11: column \"idd\" does not exist (42703)"
+	# a2's first statement took effect: nothing else runs until that is settled
+	run retort downgrade base
+	expect_exit 1
+	expect_stderr_contains "error: revision 'a2' was partly upgraded by an earlier run (it stopped after statement 1): the database holds part of it"
+	expect_eq "$(pg_tables)" "t1 t2" "tables after the refusal"
+	psql_db "DROP TABLE t2" >/dev/null
+	run_ok retort stamp a1
 	run retort downgrade base
 	expect_exit 1
 	expect_stderr_contains "error: versions/a1_rev.sql:13: table \"nope_table\" does not exist (42P01)"
 	expect_eq "$(pg_versions)" a1 "version rows"
 	expect_eq "$(pg_history)" "a1 upgrade applied -
 a2 upgrade failed 1
+a1 stamp applied -
 a1 downgrade failed -" "history rows"
 )
 
