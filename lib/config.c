@@ -697,6 +697,8 @@ static int apply_url(struct loader *ld, const struct rt_config_options *opts,
 	if (!cfg->url_dir || !cfg->url_source || !(cfg->url = rt_strdup(url)))
 		return RT_ENOMEM;
 	rt_url_register_secret(cfg->url);
+	/* libpq's own source of passwords: masked whether or not a connection is made */
+	rt_secret_add(getenv("PGPASSWORD"));
 	return 0;
 }
 

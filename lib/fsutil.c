@@ -291,7 +291,8 @@ int rt_check_safe_for_root(const char *path, const char *what)
 	} else if (st.st_mode & S_IWGRP && st.st_gid != 0) {
 		snprintf(owner, sizeof(owner), "the members of group %u", (unsigned)st.st_gid);
 		who = owner;
-	} else if (st.st_uid != 0 && st.st_mode & S_IWUSR) {
+	} else if (st.st_uid != 0) {
+		/* read-only does not help: an owner can always chmod u+w */
 		snprintf(owner, sizeof(owner), "its owner, uid %u", (unsigned)st.st_uid);
 		who = owner;
 	}

@@ -105,7 +105,7 @@ static int read_location(struct rt_graph *g, const char *dir, int primary,
                          struct rt_revision ***revs, size_t *n, size_t *cap)
 {
 	struct rt_strlist names = RT_STRLIST_INIT;
-	int rc, dfd;
+	int rc, dfd, root = geteuid() == 0;
 
 	if (!rt_path_is_dir(dir)) {
 		return rt_diags_add(&g->problems, RT_SEV_ERROR, "missing-directory", dir, 0,
@@ -131,8 +131,10 @@ static int read_location(struct rt_graph *g, const char *dir, int primary,
 			rc = RT_ENOMEM;
 			break;
 		}
-		rc = dfd >= 0 ? rt_revision_read_header_at(&rev, dfd, names.items[i], path)
-		              : rt_revision_read_header(&rev, path);
+		rc = root ? rt_check_safe_for_root(path, "revision file") : 0;
+		if (rc == 0)
+			rc = dfd >= 0 ? rt_revision_read_header_at(&rev, dfd, names.items[i], path)
+			              : rt_revision_read_header(&rev, path);
 		free(path);
 		if (rc == RT_ENOMEM)
 			break;

@@ -41,6 +41,8 @@ void rt_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
  * back. Used to run clean-up that may fail without losing the first failure. */
 void rt_error_save(struct rt_error *saved);
 void rt_error_restore(struct rt_error *saved);
+/* secrets.c: 1 when text contains a registered secret. */
+int rt_secret_in(const char *text);
 /* Moves the current error into a diagnostic. */
 int rt_diags_add_error(struct rt_diags *d, const char *kind);
 
@@ -91,7 +93,8 @@ int rt_dir_list(const char *dir, const char *suffix, struct rt_strlist *out);
 int rt_dir_list_files(const char *dir, const char *suffix, struct rt_strlist *out);
 int rt_mkdir_p(const char *path, int mode);
 /* When running as root: RT_EINPUT unless path is owned by root and writable by nobody
- * else (what names it in the message: "config file", "version directory"). */
+ * else (what names it in the message: "config file", "version directory", "revision
+ * file"). */
 int rt_check_safe_for_root(const char *path, const char *what);
 
 /* clock.c */

@@ -44,6 +44,10 @@ static int yaml_string(struct rt_buf *b, const char *s)
 	for (const unsigned char *p = (const unsigned char *)s; *p && rc == 0; p++) {
 		if (*p == '"' || *p == '\\')
 			rc = rt_buf_addf(b, "\\%c", *p);
+		else if (*p == '/' && p > (const unsigned char *)s && p[-1] == '*')
+			rc = rt_buf_puts(b, "\\/"); /* star-slash would end the header comment */
+		else if (*p == '/' && p[1] == '*')
+			rc = rt_buf_puts(b, "\\x2f"); /* slash-star would open a nested PostgreSQL comment */
 		else if (*p == '\n')
 			rc = rt_buf_puts(b, "\\n");
 		else if (*p == '\t')

@@ -116,10 +116,31 @@ static int run_meta_buf(struct runner *r, struct rt_buf *b, const char *what)
 	return rc;
 }
 
+/* An offline script is read, reviewed and kept: a statement whose text holds the
+ * database password (through a variable) must not be printed, masked or not. */
+static int secret_in_offline_sql(struct runner *r, const struct rt_stmt *s)
+{
+	const char *var = NULL;
+
+	if (!rt_secret_in(s->sql))
+		return 0;
+	for (size_t i = 0; i < r->cfg->nvars && !var; i++)
+		if (rt_secret_in(r->cfg->vars[i].value))
+			var = r->cfg->vars[i].name;
+	rt_error_set(RT_EINPUT, "%s:%d: this statement would print the database password into the script%s%s%s",
+	             s->path, s->line, var ? " (through variable '" : "", var ? var : "", var ? "')" : "");
+	rt_error_set_location(s->path, s->line);
+	rt_error_set_hint("Offline scripts are read and kept by people. Leave the password out of the "
+	                  "SQL (e.g. let psql supply it with \\set), or run this revision online.");
+	return RT_EINPUT;
+}
+
 static int run_user(struct runner *r, const struct rt_stmt *s)
 {
 	int rc;
 	if (r->offline) {
+		if ((rc = secret_in_offline_sql(r, s)) < 0)
+			return rc;
 		if ((rc = emit(r, s->sql)) == 0)
 			rc = emit(r, ";\n");
 		return rc;

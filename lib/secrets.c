@@ -106,3 +106,11 @@ char *rt_mask(const char *text)
 	free(plain);
 	return copy;
 }
+
+int rt_secret_in(const char *text)
+{
+	for (size_t i = 0; text && i < nsecrets; i++)
+		if (strstr(text, secrets[i]))
+			return 1;
+	return 0;
+}

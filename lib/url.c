@@ -338,6 +338,13 @@ int rt_sqlite_url_path(const char *url, const char *base_dir, char **out)
 	if (strncmp(url, "sqlite:///", 10) != 0)
 		return invalid_sqlite_url(url);
 	path = url + 10;
+	if (strchr(path, '?') || strchr(path, '#')) {
+		/* no parameters: they would become part of the file name (a password too) */
+		int rc = invalid_sqlite_url(url);
+		rt_error_set_detail("SQLite URLs take no query string or fragment: '?' and '#' are not "
+		                    "allowed (write them as %%3F and %%23 in a file name).");
+		return rc;
+	}
 	decoded = percent_decode(path, strlen(path), &len);
 	if (!decoded)
 		return RT_ENOMEM;
