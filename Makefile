@@ -38,6 +38,7 @@ DEB_BUILD := gcc make pkg-config libc6-dev libpq-dev libsqlite3-dev libyaml-dev 
              libpg-query-dev libprotobuf-c-dev
 DEB_TEST  := check sqlite3 postgresql postgresql-client procps util-linux python3
 DEB_BENCH := sqlite3 time
+DEB_FUZZ  := clang libclang-rt-14-dev
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 CMD_SRCS := $(sort $(wildcard cmd/*.c))
@@ -46,7 +47,8 @@ CMD_OBJS := $(CMD_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/check_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps deps-test deps-bench test unit cli example bench install clean
+.PHONY: all deps deps-test deps-bench deps-fuzz test unit cli fuzz fuzz-replay fuzz-short stress \
+        stress-crash stress-alloc example bench install clean
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/.deps-build retort
@@ -77,6 +79,9 @@ deps: $(BUILD)/.deps-build
 
 deps-test: $(BUILD)/.deps-build
 	$(call ensure_debs,$(DEB_TEST))
+
+deps-fuzz: $(BUILD)/.deps-build
+	$(call ensure_debs,$(DEB_FUZZ))
 
 deps-bench: $(BUILD)/.deps-build
 	$(call ensure_debs,$(DEB_BENCH) python3 postgresql postgresql-client util-linux)
@@ -109,7 +114,34 @@ cli: deps-test $(BUILD)/retort
 	@RETORT=$(CURDIR)/$(BUILD)/retort VALGRIND=$(VALGRIND) \
 	    sh tests/pg/with-pg.sh sh tests/cli/run-all.sh $(T)
 
-test: unit cli
+# Fuzzing (tests/fuzz/README.md): the regression inputs and seed corpora, then 20 s per
+# libFuzzer target, are part of make test; make fuzz runs FUZZ_SECONDS per target.
+FUZZ_SECONDS  ?= 600
+FUZZ_PARALLEL ?= 1
+
+fuzz: deps-fuzz
+	@FUZZ_PARALLEL=$(FUZZ_PARALLEL) sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-replay: deps-fuzz
+	@sh tests/fuzz/run.sh --replay
+
+fuzz-short: fuzz-replay
+	@FUZZ_PARALLEL=2 sh tests/fuzz/run.sh 20
+
+test: unit cli fuzz-short
+
+# make stress: the long reliability runs: crash safety and concurrency (about 15 minutes,
+# on a throwaway PostgreSQL server), allocation failures under valgrind, and an hour of
+# fuzzing per target.
+stress-crash: deps-test $(BUILD)/retort
+	@RETORT=$(CURDIR)/$(BUILD)/retort STRESS_SUMMARY=$(CURDIR)/build/stress-summary.txt \
+	    sh tests/pg/with-pg.sh sh tests/stress/run.sh $(STRESS_ARGS)
+
+stress-alloc: deps-test $(BUILD)/retort
+	@RETORT=$(CURDIR)/$(BUILD)/retort sh tests/stress/alloc.sh
+
+stress: FUZZ_SECONDS = 3600
+stress: stress-crash stress-alloc fuzz
 
 # make example: the SQLite example; make example PG=1: the PostgreSQL one, on a throwaway server.
 example: $(BUILD)/.deps-build retort
@@ -130,6 +162,6 @@ install: $(BUILD)/retort
 	chmod -R u=rwX,go=rX $(DESTDIR)$(PREFIX)/share/retort/templates
 
 clean:
-	rm -rf build build-san retort
+	rm -rf build build-san build-fuzz retort
 
 -include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)

@@ -14,6 +14,12 @@ struct ctx {
 	yaml_parser_t parser;
 	const char *path;
 	int base_line;
+	const char *text;
+	size_t len;
+	/* a cursor for turning libyaml's character indexes into file lines: marks come in
+	 * increasing order, so each conversion continues where the last one stopped */
+	size_t cur_chars, cur_byte;
+	int cur_line;
 };
 
 void rt_ynode_free(struct rt_ynode *n)
@@ -27,18 +33,68 @@ void rt_ynode_free(struct rt_ynode *n)
 	free(n);
 }
 
+/* Lines as the rest of retort counts them: "\n", "\r\n" and a lone "\r" end a line;
+ * libyaml also breaks lines at NEL, U+2028 and U+2029, which would shift every line
+ * number after them. */
+static int breaks_line(const struct ctx *c, size_t i)
+{
+	return c->text[i] == '\n' || (c->text[i] == '\r' && (i + 1 >= c->len || c->text[i + 1] != '\n'));
+}
+
+/* The file line of the character at index (libyaml counts characters, not bytes). */
+static int line_of_index(struct ctx *c, size_t index)
+{
+	if (index < c->cur_chars) {
+		c->cur_chars = c->cur_byte = 0;
+		c->cur_line = 0;
+	}
+	while (c->cur_byte < c->len) {
+		unsigned char b = (unsigned char)c->text[c->cur_byte];
+		if ((b & 0xC0) != 0x80) {
+			if (c->cur_chars == index)
+				break;
+			c->cur_chars++;
+		}
+		if (breaks_line(c, c->cur_byte))
+			c->cur_line++;
+		c->cur_byte++;
+	}
+	return c->base_line + c->cur_line;
+}
+
+/* The file line of a byte offset, never past the last line of the text. */
+static int line_of_offset(const struct ctx *c, size_t offset)
+{
+	int line = 0;
+	size_t end = offset < c->len ? offset : c->len;
+	for (size_t i = 0; i < end; i++)
+		if (breaks_line(c, i) && i + 1 < c->len)
+			line++;
+	return c->base_line + line;
+}
+
 static int file_line(struct ctx *c, const yaml_mark_t *m)
 {
-	return c->base_line + (int)m->line;
+	int line = line_of_index(c, m->index);
+	int last = line_of_offset(c, c->len);
+	return line > last ? last : line;
 }
 
 static int yaml_error(struct ctx *c)
 {
 	const yaml_parser_t *p = &c->parser;
-	int line = file_line(c, p->problem_mark.line || p->problem_mark.column ? &p->problem_mark
-	                                                                        : &p->context_mark);
+	int line;
+
 	if (p->error == YAML_MEMORY_ERROR)
 		return rt_error_set(RT_ENOMEM, "out of memory");
+	if (p->error == YAML_READER_ERROR) /* bad bytes: libyaml gives their byte offset */
+		line = line_of_offset(c, p->problem_offset);
+	else if (p->context && (strstr(p->context, "flow") || strstr(p->context, "simple key")))
+		/* an unclosed [ or { and a key without its ':' are noticed lines later: name
+		 * where they began */
+		line = file_line(c, &p->context_mark);
+	else
+		line = file_line(c, &p->problem_mark);
 	rt_error_set(RT_EINPUT, "%s:%d: invalid YAML: %s%s%s", c->path, line,
 	             p->problem ? p->problem : "syntax error", p->context ? " " : "",
 	             p->context ? p->context : "");
@@ -184,8 +240,11 @@ int rt_yaml_parse_libyaml(const char *path, const char *text, size_t len, int ba
 	int rc = 0, docs = 0;
 
 	*out = NULL;
+	memset(&c, 0, sizeof(c));
 	c.path = path;
 	c.base_line = base_line;
+	c.text = text;
+	c.len = len;
 	if (!yaml_parser_initialize(&c.parser))
 		return rt_error_set(RT_ENOMEM, "out of memory");
 	yaml_parser_set_input_string(&c.parser, (const unsigned char *)text, len);

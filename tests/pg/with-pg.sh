@@ -196,7 +196,11 @@ PGHOST=$dir
 PGPORT=$port
 PGUSER=postgres
 PGDATABASE=postgres
-export PGHOST PGPORT PGUSER PGDATABASE
+# for tests that stop and restart the server (tests/stress/crash.py pgstop)
+RETORT_PG_DATA=$data
+RETORT_PG_BINDIR=$bindir
+RETORT_PG_LOG=$log
+export PGHOST PGPORT PGUSER PGDATABASE RETORT_PG_DATA RETORT_PG_BINDIR RETORT_PG_LOG
 unset PGPASSWORD PGSERVICE PGHOSTADDR PGSSLMODE PGOPTIONS PGAPPNAME 2>/dev/null || true
 
 "$@"

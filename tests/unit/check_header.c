@@ -229,7 +229,7 @@ START_TEST(test_shape_errors)
 	            3);
 	parse_fails("/*\nrevision: abc\ndown_revision: ~\nrevision: abd\n*/",
 	            "v/f.sql:4: duplicate key 'revision' (first at line 2)", 4);
-	parse_fails("/*\nrevision: abc\ndown_revision: [a\n*/", "v/f.sql:4: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence", 4);
+	parse_fails("/*\nrevision: abc\ndown_revision: [a\n*/", "v/f.sql:3: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence", 3);
 }
 END_TEST
 

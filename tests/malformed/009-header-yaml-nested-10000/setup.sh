@@ -1,0 +1,3 @@
+# generates this case's input at test time
+set -e
+awk 'BEGIN { printf "/*\nrevision: b1\ndown_revision: a2\nmessage: "; for (i = 0; i < 10000; i++) printf "["; for (i = 0; i < 10000; i++) printf "]"; printf "\n*/\n-- retort:upgrade\nSELECT 1;\n" }' >versions/b1_bad.sql

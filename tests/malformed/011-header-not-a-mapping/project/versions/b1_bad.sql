@@ -1,0 +1,7 @@
+/*
+- revision
+- b1
+*/
+
+-- retort:upgrade
+SELECT 1;

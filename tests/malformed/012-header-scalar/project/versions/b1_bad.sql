@@ -1,0 +1,6 @@
+/*
+just a comment about this migration
+*/
+
+-- retort:upgrade
+SELECT 1;

@@ -1,0 +1,6 @@
+/*
+revision: b1
+down_revision: a2
+
+-- retort:upgrade
+SELECT 1;

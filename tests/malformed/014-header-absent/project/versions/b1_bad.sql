@@ -1,0 +1,2 @@
+-- retort:upgrade
+CREATE TABLE t (id int);

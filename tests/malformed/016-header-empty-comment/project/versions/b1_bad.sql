@@ -1,0 +1,4 @@
+/*
+*/
+-- retort:upgrade
+SELECT 1;

@@ -1,0 +1,7 @@
+/*
+revision: b1
+message: x
+*/
+
+-- retort:upgrade
+SELECT 1;

@@ -1,0 +1,7 @@
+/*
+revision: ~
+down_revision: a2
+*/
+
+-- retort:upgrade
+SELECT 1;

@@ -1,0 +1,7 @@
+/*
+revision: b-1
+down_revision: a2
+*/
+
+-- retort:upgrade
+SELECT 1;

@@ -1,0 +1,7 @@
+/*
+revision: bß1
+down_revision: a2
+*/
+
+-- retort:upgrade
+SELECT 1;

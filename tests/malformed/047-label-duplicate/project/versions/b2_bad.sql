@@ -1,0 +1,8 @@
+/*
+revision: b2
+down_revision: a2
+branch_labels: [x]
+*/
+
+-- retort:upgrade
+SELECT 1;

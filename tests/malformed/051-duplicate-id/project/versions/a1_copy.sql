@@ -1,0 +1,7 @@
+/*
+revision: a1
+down_revision: null
+*/
+
+-- retort:upgrade
+SELECT 1;

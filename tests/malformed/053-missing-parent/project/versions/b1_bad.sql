@@ -1,0 +1,7 @@
+/*
+revision: b1
+down_revision: zz9
+*/
+
+-- retort:upgrade
+SELECT 1;

@@ -1,0 +1,9 @@
+/*
+revision: b1
+down_revision: a2
+message: bad body
+*/
+
+-- retort:upgrade
+CREATE TABLE t_b1 (name text);
+INSERT INTO t_b1 VALUES ('café');

@@ -1,0 +1,3 @@
+# generates this case's input at test time
+set -e
+rm -r versions && ln -s versions versions

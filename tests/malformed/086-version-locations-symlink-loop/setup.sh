@@ -1,0 +1,3 @@
+# generates this case's input at test time
+set -e
+ln -s extra2 extra && ln -s extra extra2

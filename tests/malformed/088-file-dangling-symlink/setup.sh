@@ -1,0 +1,3 @@
+# generates this case's input at test time
+set -e
+ln -s ../nowhere.sql versions/b1_gone.sql

@@ -1,0 +1,7 @@
+/*
+revision: b1
+down_revision: a1
+*/
+
+-- retort:upgrade
+SELECT 1;

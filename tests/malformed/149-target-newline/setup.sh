@@ -1,0 +1,3 @@
+# generates this case's input at test time
+set -e
+printf 'a1\nhead' >nl-target
