@@ -38,6 +38,8 @@ struct sqlite_db {
 	char *desc;
 	int memory;
 	int lock_fd;       /* holds the migration lock; -1 when not held */
+	int created;       /* this connection created the file (removed again if left empty) */
+	int oflags;        /* how h was opened, to open it again */
 };
 
 static struct sqlite_db *from_db(struct rt_db *db)
@@ -59,6 +61,30 @@ static int progress(void *arg)
 	return rt_interrupted() != 0;
 }
 
+/* 1 when fd and path are the same file: nobody removed or replaced it. */
+static int same_file(int fd, const char *path)
+{
+	struct stat a, b;
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+/* A run that created the database and then failed before writing anything (a bad target,
+ * a bad script) leaves no empty file behind. Only under the lock, so that no other run is
+ * using it; a run that opened it meanwhile sees it vanish and opens it again (sq_lock). */
+static void remove_if_created_empty(struct sqlite_db *s)
+{
+	struct stat st;
+	int fd = s->lock_fd >= 0 ? s->lock_fd : open(s->path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if ((s->lock_fd >= 0 || flock(fd, LOCK_EX | LOCK_NB) == 0) && fstat(fd, &st) == 0 &&
+	    st.st_size == 0 && same_file(fd, s->path))
+		unlink(s->path);
+	if (fd != s->lock_fd)
+		close(fd);
+}
+
 static void sq_close(struct rt_db *db)
 {
 	struct sqlite_db *s = from_db(db);
@@ -67,6 +93,8 @@ static void sq_close(struct rt_db *db)
 		return;
 	if (s->h)
 		sqlite3_close_v2(s->h);
+	if (s->created && s->h)
+		remove_if_created_empty(s);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	free(s->path);
@@ -90,12 +118,30 @@ static int check_parent_dir(const char *path)
 	return rc;
 }
 
+static int open_handle(struct sqlite_db *s)
+{
+	long busy = s->base.cfg->sqlite.busy_timeout_ms;
+	int rc = sqlite3_open_v2(s->path, &s->h, s->oflags, NULL);
+
+	if (rc != SQLITE_OK) {
+		rt_error_set(RT_EDB, "cannot open database '%s': %s", s->path,
+		             s->h ? sqlite3_errmsg(s->h) : sqlite3_errstr(rc));
+		rt_error_set_db_code(s->h ? sqlite3_extended_errcode(s->h) : rc);
+		sqlite3_close_v2(s->h);
+		s->h = NULL;
+		return RT_EDB;
+	}
+	sqlite3_extended_result_codes(s->h, 1);
+	sqlite3_busy_timeout(s->h, busy < 0 ? 0 : busy > INT_MAX ? INT_MAX : (int)busy);
+	sqlite3_progress_handler(s->h, PROGRESS_STEPS, progress, NULL);
+	return 0;
+}
+
 static int sq_open(struct rt_db **out, const struct rt_config *cfg, unsigned flags)
 {
 	struct sqlite_db *s;
 	int readonly = (flags & RT_DB_READONLY) != 0;
-	int rc, oflags;
-	long busy;
+	int rc;
 
 	*out = NULL;
 	if (!cfg->url) {
@@ -128,24 +174,16 @@ static int sq_open(struct rt_db **out, const struct rt_config *cfg, unsigned fla
 			return 0;
 		}
 	} else if (!s->memory) {
+		struct stat st;
 		rc = check_parent_dir(s->path);
 		if (rc < 0)
 			goto fail;
+		s->created = stat(s->path, &st) < 0 && errno == ENOENT;
 	}
 
-	oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	rc = sqlite3_open_v2(s->path, &s->h, oflags, NULL);
-	if (rc != SQLITE_OK) {
-		rt_error_set(RT_EDB, "cannot open database '%s': %s", s->path,
-		             s->h ? sqlite3_errmsg(s->h) : sqlite3_errstr(rc));
-		rt_error_set_db_code(s->h ? sqlite3_extended_errcode(s->h) : rc);
-		rc = RT_EDB;
+	s->oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if ((rc = open_handle(s)) < 0)
 		goto fail;
-	}
-	sqlite3_extended_result_codes(s->h, 1);
-	busy = cfg->sqlite.busy_timeout_ms;
-	sqlite3_busy_timeout(s->h, busy < 0 ? 0 : busy > INT_MAX ? INT_MAX : (int)busy);
-	sqlite3_progress_handler(s->h, PROGRESS_STEPS, progress, NULL);
 	*out = &s->base;
 	return 0;
 
@@ -226,8 +264,22 @@ static int sq_lock(struct rt_db *db, long wait_ms, const struct rt_run_events *e
 	for (;;) {
 		double elapsed;
 
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-			break;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			if (same_file(fd, s->path))
+				break;
+			/* the run that held the lock removed the empty file it had created: open
+			 * the database (and create it) again */
+			close(fd);
+			sqlite3_close_v2(s->h);
+			s->h = NULL;
+			if ((rc = open_handle(s)) < 0)
+				return rc;
+			s->created = 1;
+			if ((fd = open(s->path, O_RDONLY | O_CLOEXEC)) < 0)
+				return rt_error_set(RT_EIO, "cannot open '%s' for the migration lock: %s", s->path,
+				                    strerror(errno));
+			continue;
+		}
 		if (errno == EINTR)
 			continue;
 		if (errno != EWOULDBLOCK) {

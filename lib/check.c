@@ -125,10 +125,15 @@ static int check_database(const struct rt_graph *g, struct rt_db *db, struct rt_
 			                  "revision '%s' was applied (%s) but no revision file defines it",
 			                  h->revision, h->started_at);
 	}
-	/* revisions whose last attempt failed or never finished */
+	/* revisions whose last attempt failed or never finished, unless a stamp settled it */
 	for (size_t i = 0; i < nrows && rc == 0; i++) {
 		const struct rt_history_row *h = &rows[i];
+		int settled = 0;
 		if (last_row(rows, nrows, h->revision) != h || strcmp(h->status, "applied") == 0)
+			continue;
+		for (size_t j = i + 1; j < nrows && !settled; j++)
+			settled = strcmp(rows[j].direction, "stamp") == 0;
+		if (settled)
 			continue;
 		rc = rt_diags_add(diags, RT_SEV_WARNING, "failed-revision", NULL, 0,
 		                  "Run the command again once the cause is fixed; 'retort current --verbose' shows details.",

@@ -697,6 +697,26 @@ static int apply_url(struct loader *ld, const struct rt_config_options *opts,
 	if (!cfg->url_dir || !cfg->url_source || !(cfg->url = rt_strdup(url)))
 		return RT_ENOMEM;
 	rt_url_register_secret(cfg->url);
+	{
+		/* a URL nobody can use fails here, saying where it came from */
+		enum rt_dialect d;
+		const struct rt_ynode *node = source ? NULL : env->url ? env->url : top->url;
+		int rc = rt_url_dialect(cfg->url, &d);
+		if (rc == RT_EINPUT) {
+			if (source && strcmp(source, "--url") == 0)
+				rt_error_set_detail("It was given with --url.");
+			else if (source)
+				rt_error_set_detail("It comes from $%s, which overrides the config.", source);
+			else
+				rt_error_set_detail("It comes from database.url%s%s at %s:%d.",
+				                    env->url ? " of environment " : "",
+				                    env->url ? cfg->environment : "", ld->path, node->line);
+			if (node)
+				rt_error_set_location(ld->path, node->line);
+		}
+		if (rc < 0)
+			return rc;
+	}
 	/* libpq's own source of passwords: masked whether or not a connection is made */
 	rt_secret_add(getenv("PGPASSWORD"));
 	return 0;

@@ -13,9 +13,11 @@
  * is stricter: it stores the applied revisions nothing applied descends from through
  * either kind of edge (see plan.c).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "internal.h"
 
@@ -105,14 +107,23 @@ static int read_location(struct rt_graph *g, const char *dir, int primary,
                          struct rt_revision ***revs, size_t *n, size_t *cap)
 {
 	struct rt_strlist names = RT_STRLIST_INIT;
+	struct stat st;
 	int rc, dfd, root = geteuid() == 0;
 
-	if (!rt_path_is_dir(dir)) {
+	if (stat(dir, &st) < 0 && errno == ENOENT) {
 		return rt_diags_add(&g->problems, RT_SEV_ERROR, "missing-directory", dir, 0,
 		                    primary ? "Create it, or run 'retort init DIR' to start a project."
 		                            : "Create it, or remove it from version_locations in retort.yaml.",
 		                    "version directory '%s' does not exist", dir);
 	}
+	if (stat(dir, &st) < 0)
+		return rt_diags_add(&g->problems, RT_SEV_ERROR, "unreadable-directory", dir, 0,
+		                    "Fix the path or the link so that it leads to a directory.",
+		                    "cannot read version directory '%s': %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return rt_diags_add(&g->problems, RT_SEV_ERROR, "not-a-directory", dir, 0,
+		                    "Version locations hold revision files; point it at a directory.",
+		                    "version directory '%s' is not a directory", dir);
 	if ((rc = rt_check_safe_for_root(dir, "version directory")) < 0)
 		return rt_diags_add_error(&g->problems, "unsafe-permissions");
 	rc = rt_dir_list_files(dir, ".sql", &names);

@@ -97,6 +97,10 @@ int rt_mkdir_p(const char *path, int mode);
  * file"). */
 int rt_check_safe_for_root(const char *path, const char *what);
 
+/* utf8.c: offset of the first byte in s[0..n) that breaks UTF-8 (overlong forms,
+ * surrogates and code points above U+10FFFF included), or n. */
+size_t rt_utf8_invalid_at(const unsigned char *s, size_t n);
+
 /* clock.c */
 double rt_now_ms(void);          /* monotonic milliseconds */
 void rt_sleep_ms(long ms);

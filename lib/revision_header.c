@@ -66,42 +66,6 @@ static int at(const char *path, int line)
 	return RT_EINPUT;
 }
 
-/* Offset of the first byte in s[0..n) that breaks UTF-8 (overlong forms, surrogates and
- * code points above U+10FFFF included), or n. */
-static size_t utf8_invalid_at(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = s[i];
-		size_t k;
-		unsigned min, cp;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			k = 1, min = 0x80, cp = c & 0x1F;
-		else if (c >= 0xE0 && c <= 0xEF)
-			k = 2, min = 0x800, cp = c & 0x0F;
-		else if (c >= 0xF0 && c <= 0xF4)
-			k = 3, min = 0x10000, cp = c & 0x07;
-		else
-			return i;
-		if (i + k >= n)
-			return i;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xC0) != 0x80)
-				return i;
-			cp = (cp << 6) | (s[i + j] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return i;
-		i += k + 1;
-	}
-	return n;
-}
-
 /* An example value of key, for hints. */
 static const char *example(const char *key)
 {
@@ -336,7 +300,7 @@ int rt_revision_parse_header(struct rt_revision **out, const char *path, const c
 	open_line = 1 + rt_lex_count_lines(text, 0, open);
 	yaml = open + 2;
 	nul = memchr(text + yaml, '\0', close - yaml);
-	where = yaml + utf8_invalid_at((const unsigned char *)text + yaml, close - yaml);
+	where = yaml + rt_utf8_invalid_at((const unsigned char *)text + yaml, close - yaml);
 	if (nul && (size_t)(nul - text) < where)
 		where = (size_t)(nul - text);
 	if (where < close) {

@@ -494,8 +494,11 @@ static int resume_point(struct runner *r, const struct rt_step *st, size_t *from
 		                  "and it is not safe to run twice", st->rev->path, sec->stmts[k].line,
 		                  direction_name(st->direction), st->rev->id);
 		rt_error_set_location(st->rev->path, sec->stmts[k].line);
-		rt_error_set_detail("Statements 1 to %zu completed; whether statement %zu took effect is unknown.",
-		                    k, k + 1);
+		if (k == 0)
+			rt_error_set_detail("No statement had completed; whether statement 1 took effect is unknown.");
+		else
+			rt_error_set_detail("Statements 1 to %zu completed; whether statement %zu took effect is unknown.",
+			                    k, k + 1);
 		rt_error_set_hint("Check the database. If the statement took effect, run the rest of the "
 		                  "section by hand and record the result with 'retort stamp %s'; if not, "
 		                  "write it with IF [NOT] EXISTS so it can be resumed.", stamp_to);
@@ -816,13 +819,17 @@ int rt_migrate(struct rt_db *db, const struct rt_graph *g, enum rt_direction dir
 		return rc;
 	if ((rc = db->ops->lock(db, db->cfg->lock_wait_ms, ev)) < 0)
 		return rc;
-	if ((rc = ensure_tables(&r)) < 0 || (rc = read_state(&r, &st, purge && dir == RT_STAMP)) < 0)
+	/* plan first: a bad target or a bad script changes nothing, not even by creating
+	 * retort's tables (missing tables read as no version rows) */
+	if ((rc = read_state(&r, &st, purge && dir == RT_STAMP)) < 0)
 		goto out;
 	have_state = 1;
 	rc = dir == RT_STAMP ? rt_plan_stamp(&plan, g, &st, target, purge)
 	                     : rt_plan_build(&plan, g, &st, dir, target);
 	if (rc == 0)
 		rc = check_unfinished(&r, plan);
+	if (rc == 0 && plan->n > 0)
+		rc = ensure_tables(&r);
 	if (rc == 0)
 		rc = run_locked(&r, plan);
 out:

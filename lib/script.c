@@ -197,6 +197,17 @@ static int build(struct rt_script *s, const char *text, size_t len, enum rt_dial
 	if ((rc = rt_lex_header_locate(s->path, text, len, &open, &close)) < 0)
 		return rc;
 	body = close + 2;
+	{
+		/* the database would store, or choke on, bytes in an encoding nobody chose */
+		size_t bad = body + rt_utf8_invalid_at((const unsigned char *)text + body, len - body);
+		if (bad < len) {
+			int line = 1 + rt_lex_count_lines(text, 0, bad);
+			rt_error_set(RT_EINPUT, "%s:%d: the SQL is not valid UTF-8", s->path, line);
+			rt_error_set_location(s->path, line);
+			rt_error_set_hint("Save the file as UTF-8 (for example: iconv -f latin1 -t utf-8).");
+			return RT_EINPUT;
+		}
+	}
 	rc = scan_directives(s->path, text, len, body, 1 + rt_lex_count_lines(text, 0, body),
 	                     dialect, &dirs);
 	for (size_t i = 0; rc == 0 && i < dirs.n; i++) {

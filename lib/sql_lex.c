@@ -155,8 +155,9 @@ enum rt_tok_kind rt_lex_next(struct rt_lexer *lx, struct rt_token *tok)
 			;
 		kind = RT_TOK_SPACE;
 	} else if (c == '-' && i + 1 < len && t[i + 1] == '-') {
-		const char *nl = memchr(t + i, '\n', len - i);
-		end = nl ? (size_t)(nl - t) : len;
+		/* PostgreSQL's scanner ends a comment at \r too; SQLite only at \n */
+		for (end = i + 2; end < len && t[end] != '\n' && !(pg && t[end] == '\r'); end++)
+			;
 		kind = RT_TOK_LINE_COMMENT;
 	} else if (c == '/' && i + 1 < len && t[i + 1] == '*') {
 		end = scan_block_comment(t, len, i, pg, &tok->unterminated);

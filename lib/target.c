@@ -477,7 +477,8 @@ static int resolve_spec(const struct rt_graph *g, const struct rt_state *cur, en
 		struct rt_revision *dest = NULL, *below = NULL;
 		if (!ref)
 			return RT_ENOMEM;
-		parse_relative(p - 1, &n);
+		if (!parse_relative(p - 1, &n)) /* too many digits: as far as a walk can go */
+			n = p[-1] == '-' ? -1000000001L : 1000000001L;
 		rc = rt_graph_lookup(g, ref, &r);
 		free(ref);
 		if (rc < 0)
