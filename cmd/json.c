@@ -24,9 +24,15 @@ void json_release(struct json *j)
 	rt_buf_release(&j->buf);
 }
 
+/* The document is output, not work: its allocations are exempt from the failure-
+ * injection hook (see rt_alloc_exempt). */
 static void add(struct json *j, const char *s, size_t len)
 {
-	if (rt_buf_add(&j->buf, s, len) < 0)
+	int rc;
+	rt_alloc_exempt(1);
+	rc = rt_buf_add(&j->buf, s, len);
+	rt_alloc_exempt(0);
+	if (rc < 0)
 		j->failed = 1;
 }
 
@@ -134,7 +140,11 @@ static size_t utf8_len(const unsigned char *p)
 
 static void put_string(struct json *j, const char *raw)
 {
-	char *masked = rt_mask(raw);
+	char *masked;
+
+	rt_alloc_exempt(1);
+	masked = rt_mask(raw);
+	rt_alloc_exempt(0);
 	const unsigned char *p;
 	char esc[8];
 
@@ -272,7 +282,9 @@ int json_print(struct json *j)
 {
 	int rc = 0;
 
-	if (j->failed || j->depth != 0 || rt_buf_putc(&j->buf, '\n') < 0) {
+	if (j->failed || j->depth != 0) {
+		rc = RT_ENOMEM;
+	} else if ((add(j, "\n", 1), j->failed)) {
 		rc = RT_ENOMEM;
 	} else {
 		out_write(j->buf.ptr, j->buf.len);

@@ -71,7 +71,7 @@ static void join_revs(struct rt_buf *b, const struct rt_revlist *l)
 		rt_buf_addf(b, "%s%s", i ? ", " : "", l->items[i]->id);
 }
 
-static void on_step_begin(void *ctx, const struct rt_step *step)
+static void on_step_begin_output(void *ctx, const struct rt_step *step)
 {
 	struct run_report *r = ctx;
 	struct step_rec *s;
@@ -116,7 +116,14 @@ static void on_step_begin(void *ctx, const struct rt_step *step)
 	rt_buf_release(&line);
 }
 
-static void on_step_end(void *ctx, const struct rt_step *step, int status, double ms)
+static void on_step_begin(void *ctx, const struct rt_step *step)
+{
+	rt_alloc_exempt(1);
+	on_step_begin_output(ctx, step);
+	rt_alloc_exempt(0);
+}
+
+static void on_step_end_output(void *ctx, const struct rt_step *step, int status, double ms)
 {
 	struct run_report *r = ctx;
 	struct step_rec *s = r->n ? &r->steps[r->n - 1] : NULL;
@@ -130,10 +137,24 @@ static void on_step_end(void *ctx, const struct rt_step *step, int status, doubl
 		out_info("  done in %.1f ms", ms);
 }
 
-static void on_notice(void *ctx, const char *message)
+static void on_step_end(void *ctx, const struct rt_step *step, int status, double ms)
+{
+	rt_alloc_exempt(1);
+	on_step_end_output(ctx, step, status, ms);
+	rt_alloc_exempt(0);
+}
+
+static void on_notice_output(void *ctx, const char *message)
 {
 	(void)ctx;
 	out_notice("%s", message);
+}
+
+static void on_notice(void *ctx, const char *message)
+{
+	rt_alloc_exempt(1);
+	on_notice_output(ctx, message);
+	rt_alloc_exempt(0);
 }
 
 static void report_release(struct run_report *r)
@@ -216,7 +237,7 @@ static int print_json(const struct run_report *r, const struct rt_plan *plan,
 	return json_print(&j);
 }
 
-static void print_summary(const struct run_report *r, const struct rt_plan *plan, double total_ms)
+static void print_summary_output(const struct run_report *r, const struct rt_plan *plan, double total_ms)
 {
 	struct rt_buf heads = RT_BUF_INIT;
 	size_t applied = 0;
@@ -237,6 +258,13 @@ static void print_summary(const struct run_report *r, const struct rt_plan *plan
 			             applied, applied == 1 ? "" : "s", total_ms);
 	}
 	rt_buf_release(&heads);
+}
+
+static void print_summary(const struct run_report *r, const struct rt_plan *plan, double total_ms)
+{
+	rt_alloc_exempt(1);
+	print_summary_output(r, plan, total_ms);
+	rt_alloc_exempt(0);
 }
 
 int migrate_online(struct cli *cli, const struct migrate_request *req)

@@ -80,7 +80,11 @@ static char *vformat(const char *prefix, const char *fmt, va_list ap, const char
 
 static void emit(int to_stdout, const char *prefix, const char *fmt, va_list ap, const char *suffix)
 {
-	char *text = vformat(prefix, fmt, ap, suffix);
+	char *text;
+
+	rt_alloc_exempt(1);
+	text = vformat(prefix, fmt, ap, suffix);
+	rt_alloc_exempt(0);
 
 	if (!text) {
 		if (!to_stdout)
@@ -118,12 +122,15 @@ void out_write(const char *s, size_t len)
 	if (stdout_errno || !len)
 		return;
 	/* rt_mask() works on C strings: copy, so that len need not end at a NUL. */
+	rt_alloc_exempt(1);
 	if (rt_buf_add(&b, s, len) < 0 || !(masked = rt_mask(b.ptr))) {
 		rt_buf_release(&b);
+		rt_alloc_exempt(0);
 		stdout_errno = ENOMEM;
 		return;
 	}
 	rt_buf_release(&b);
+	rt_alloc_exempt(0);
 	put_stdout(masked, strlen(masked));
 	free(masked);
 }
@@ -288,6 +295,7 @@ void out_diag(const struct rt_diag *d, int to_stdout, const char *display_file)
 	size_t skip = file_prefix(msg, d->file);
 
 	/* The message names its file first, or gets "file:line: " put in front of it. */
+	rt_alloc_exempt(1);
 	if (skip) {
 		rt_buf_puts(&loc, file);
 		msg += skip;
@@ -302,6 +310,7 @@ void out_diag(const struct rt_diag *d, int to_stdout, const char *display_file)
 	if (d->hint && *d->hint)
 		emitf(to_stdout, "  hint: ", "\n", "%s", d->hint);
 	rt_buf_release(&loc);
+	rt_alloc_exempt(0);
 }
 
 void out_diag_json(struct json *j, const struct rt_diag *d)

@@ -138,7 +138,7 @@ void rev_parents(struct rt_buf *b, const struct rt_revision *r)
 	}
 }
 
-void rev_print_line(const struct revinfo *ri, const struct rt_revision *r)
+static void rev_print_line_output(const struct revinfo *ri, const struct rt_revision *r)
 {
 	struct rt_buf b = RT_BUF_INIT;
 
@@ -151,7 +151,14 @@ void rev_print_line(const struct revinfo *ri, const struct rt_revision *r)
 	rt_buf_release(&b);
 }
 
-void rev_print_short(const struct revinfo *ri, const struct rt_revision *r, int with_message)
+void rev_print_line(const struct revinfo *ri, const struct rt_revision *r)
+{
+	rt_alloc_exempt(1);
+	rev_print_line_output(ri, r);
+	rt_alloc_exempt(0);
+}
+
+static void rev_print_short_output(const struct revinfo *ri, const struct rt_revision *r, int with_message)
 {
 	struct rt_buf b = RT_BUF_INIT;
 
@@ -161,6 +168,13 @@ void rev_print_short(const struct revinfo *ri, const struct rt_revision *r, int 
 		rt_buf_addf(&b, ", %s", r->message);
 	out_printf("%s\n", b.ptr);
 	rt_buf_release(&b);
+}
+
+void rev_print_short(const struct revinfo *ri, const struct rt_revision *r, int with_message)
+{
+	rt_alloc_exempt(1);
+	rev_print_short_output(ri, r, with_message);
+	rt_alloc_exempt(0);
 }
 
 static void print_ids(const char *label, struct rt_revision **revs, size_t n)
@@ -182,7 +196,7 @@ static void print_list(const char *label, const struct rt_strlist *l)
 	rt_buf_release(&b);
 }
 
-void hist_print_row(const struct rt_history_row *h)
+static void hist_print_row_output(const struct rt_history_row *h)
 {
 	struct rt_buf b = RT_BUF_INIT;
 	const char *status = h->status ? h->status : "?";
@@ -208,7 +222,14 @@ void hist_print_row(const struct rt_history_row *h)
 	rt_buf_release(&b);
 }
 
-void rev_print_block(const struct revinfo *ri, const struct rt_revision *r)
+void hist_print_row(const struct rt_history_row *h)
+{
+	rt_alloc_exempt(1);
+	hist_print_row_output(h);
+	rt_alloc_exempt(0);
+}
+
+static void rev_print_block_output(const struct revinfo *ri, const struct rt_revision *r)
 {
 	struct rt_buf b = RT_BUF_INIT;
 	const char *msg = r->message ? r->message : "";
@@ -262,7 +283,14 @@ void rev_print_block(const struct revinfo *ri, const struct rt_revision *r)
 	rt_buf_release(&b);
 }
 
-void hist_json_row(struct json *j, const struct rt_history_row *h)
+void rev_print_block(const struct revinfo *ri, const struct rt_revision *r)
+{
+	rt_alloc_exempt(1);
+	rev_print_block_output(ri, r);
+	rt_alloc_exempt(0);
+}
+
+static void hist_json_row_output(struct json *j, const struct rt_history_row *h)
 {
 	json_object_begin(j);
 	json_kint(j, "id", h->id);
@@ -287,7 +315,14 @@ void hist_json_row(struct json *j, const struct rt_history_row *h)
 	json_object_end(j);
 }
 
-void rev_json_fields(struct json *j, const struct revinfo *ri, const struct rt_revision *r)
+void hist_json_row(struct json *j, const struct rt_history_row *h)
+{
+	rt_alloc_exempt(1);
+	hist_json_row_output(j, h);
+	rt_alloc_exempt(0);
+}
+
+static void rev_json_fields_output(struct json *j, const struct revinfo *ri, const struct rt_revision *r)
 {
 	json_kstring(j, "revision", r->id);
 	json_kstrlist(j, "down_revisions", &r->down);
@@ -315,4 +350,11 @@ void rev_json_fields(struct json *j, const struct revinfo *ri, const struct rt_r
 			hist_json_row(j, rows[i]);
 		json_array_end(j);
 	}
+}
+
+void rev_json_fields(struct json *j, const struct revinfo *ri, const struct rt_revision *r)
+{
+	rt_alloc_exempt(1);
+	rev_json_fields_output(j, ri, r);
+	rt_alloc_exempt(0);
 }

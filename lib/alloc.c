@@ -11,6 +11,14 @@
 
 static long fail_countdown; /* 0: off; otherwise allocations left before failing */
 static int failing;
+static int exempt;          /* > 0: allocations bypass the hook (the front end's output) */
+
+void rt_alloc_exempt(int on)
+{
+	exempt += on ? 1 : -1;
+	if (exempt < 0)
+		exempt = 0;
+}
 
 void rt_alloc_fail_after(long n)
 {
@@ -20,6 +28,8 @@ void rt_alloc_fail_after(long n)
 
 static int should_fail(void)
 {
+	if (exempt)
+		return 0;
 	if (failing)
 		return 1;
 	if (fail_countdown > 0 && --fail_countdown == 0) {

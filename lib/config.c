@@ -716,9 +716,11 @@ static int apply_url(struct loader *ld, const struct rt_config_options *opts,
 		}
 		if (rc < 0)
 			return rc;
+		/* libpq's own sources of passwords: masked whether or not a connection is made */
+		if (d == RT_DIALECT_POSTGRESQL)
+			rt_pg_register_password_sources();
 	}
-	/* libpq's own source of passwords: masked whether or not a connection is made */
-	rt_secret_add(getenv("PGPASSWORD"));
+
 	return 0;
 }
 

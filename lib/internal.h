@@ -117,6 +117,10 @@ int rt_parse_duration_ms(const char *text, long *out);
  * or ":memory:". RT_EINPUT for a malformed sqlite URL. */
 int rt_sqlite_url_path(const char *url, const char *base_dir, char **out);
 
+/* url.c: registers as secrets every password libpq may use without retort seeing it:
+ * $PGPASSWORD and the password file ($PGPASSFILE or ~/.pgpass). */
+void rt_pg_register_password_sources(void);
+
 /* signals.c: a backend registers how to cancel its statement in progress; fn must be
  * async-signal-safe. One hook at a time; NULL clears it. */
 void rt_interrupt_set_hook(void (*fn)(void *arg), void *arg);

@@ -368,7 +368,8 @@ int rt_revision_create(const struct rt_graph *g, const struct rt_new_revision *s
 		goto out;
 	}
 	if ((rc = rt_revision_parse_header(&check, path, text.ptr, text.len)) < 0) {
-		rt_error_prefix("the revision template '%s' does not produce a valid header", tmpl_path);
+		if (rc == RT_EINPUT)
+			rt_error_prefix("the revision template '%s' does not produce a valid header", tmpl_path);
 		goto out;
 	}
 	if (strcmp(check->id, id) != 0) {

@@ -360,3 +360,60 @@ int rt_sqlite_url_path(const char *url, const char *base_dir, char **out)
 	}
 	return 0;
 }
+
+/* The password field of each line of a libpq password file (host:port:db:user:password,
+ * with \: and \\ escapes; # starts a comment line). */
+static void register_pgpass_file(const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+
+	if (rt_file_read_prefix(path, 1 << 20, &text, &len) < 0) {
+		rt_error_clear();
+		return;
+	}
+	for (char *line = text; line && *line;) {
+		char *next = strchr(line, '\n'), *field = line;
+		int colons = 0;
+		if (next)
+			*next++ = '\0';
+		for (char *p = line; *p && *line != '#'; p++) {
+			if (*p == '\\' && p[1]) {
+				p++;
+				continue;
+			}
+			if (*p == ':' && ++colons == 4) {
+				field = p + 1;
+				break;
+			}
+		}
+		if (colons == 4 && *line != '#') {
+			/* unescape the password in place */
+			char *w = field;
+			for (char *r = field; *r && *r != '\r'; r++) {
+				if (*r == '\\' && r[1])
+					r++;
+				*w++ = *r;
+			}
+			*w = '\0';
+			rt_secret_add(field);
+		}
+		line = next;
+	}
+	free(text);
+}
+
+void rt_pg_register_password_sources(void)
+{
+	const char *file = getenv("PGPASSFILE"), *home = getenv("HOME");
+
+	rt_secret_add(getenv("PGPASSWORD"));
+	if (file && *file) {
+		register_pgpass_file(file);
+	} else if (home && *home) {
+		char *path = rt_path_join(home, ".pgpass");
+		if (path)
+			register_pgpass_file(path);
+		free(path);
+	}
+}
