@@ -33,12 +33,11 @@ void rt_ynode_free(struct rt_ynode *n)
 	free(n);
 }
 
-/* Lines as the rest of retort counts them: "\n", "\r\n" and a lone "\r" end a line;
- * libyaml also breaks lines at NEL, U+2028 and U+2029, which would shift every line
- * number after them. */
+/* Lines as the rest of retort counts them: a line ends at "\n". libyaml also breaks lines
+ * at a lone CR, NEL, U+2028 and U+2029, which would shift every line number after them. */
 static int breaks_line(const struct ctx *c, size_t i)
 {
-	return c->text[i] == '\n' || (c->text[i] == '\r' && (i + 1 >= c->len || c->text[i + 1] != '\n'));
+	return c->text[i] == '\n';
 }
 
 /* The file line of the character at index (libyaml counts characters, not bytes). */
