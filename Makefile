@@ -102,7 +102,7 @@ retort: $(BUILD)/retort
 
 $(BUILD)/tests/check_%: tests/unit/check_%.c tests/unit/unit.h $(BUILD)/libretort.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libretort.a $(LIBS) $(CHECK_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(BUILD)/libretort.a $(LIBS) $(CHECK_LIBS)
 
 unit: deps-test $(UNIT_BINS)
 	@RETORT_TESTS_DIR=$(CURDIR)/tests sh tests/pg/with-pg.sh sh -c \
@@ -164,4 +164,4 @@ install: $(BUILD)/retort
 clean:
 	rm -rf build build-san build-fuzz retort
 
--include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(UNIT_BINS:=.d)

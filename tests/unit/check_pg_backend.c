@@ -763,7 +763,7 @@ START_TEST(test_invalid_index_recovery)
 	exec_ok(db, "CREATE TABLE parted (a int) PARTITION BY RANGE (a)");
 	exec_ok(db, "CREATE INDEX parted_a ON ONLY parted (a)");
 
-	ck_assert_int_eq(db->ops->before_exec(db, &cic), 0); /* nothing to drop yet */
+	ck_assert_int_eq(db->ops->before_exec(db, &cic, 0), 0); /* nothing to drop yet */
 	rc = db->ops->exec(db, cic.sql, cic.path, cic.line, NULL);
 	ck_assert_int_eq(rc, RT_EDB);
 	db->ops->after_error(db, &cic);
@@ -796,7 +796,7 @@ START_TEST(test_invalid_index_recovery)
 
 	/* with it, and the duplicates gone, the rerun succeeds */
 	ck_assert_int_eq(exec_ok(db, "DELETE FROM items a USING items b WHERE a.b = b.b AND a.ctid > b.ctid"), 1);
-	ck_assert_int_eq(db->ops->before_exec(db, &cic), 0);
+	ck_assert_int_eq(db->ops->before_exec(db, &cic, 0), 0);
 	ck_assert_int_eq(n.n, 1);
 	snprintf(want, sizeof(want), "dropped invalid index \"%s\".\"items_b_key\" left by an earlier "
 	         "failed CREATE INDEX CONCURRENTLY; building it again", schema);
@@ -808,9 +808,29 @@ START_TEST(test_invalid_index_recovery)
 	str_eq(query1(db, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_b_key'::regclass"), "t");
 
 	/* a valid index of that name is left alone */
-	ck_assert_int_eq(db->ops->before_exec(db, &cic), 0);
+	ck_assert_int_eq(db->ops->before_exec(db, &cic, 0), 0);
 	ck_assert_int_eq(n.n, 0);
 	str_eq(query1(db, "SELECT count(*) FROM pg_class WHERE relname = 'items_b_key'"), "1");
+
+	/* resuming at this statement: the valid index says the build completed; skip it */
+	ck_assert_int_eq(db->ops->before_exec(db, &cic, 1), 1);
+	ck_assert_int_eq(n.n, 1);
+	snprintf(want, sizeof(want), "index \"%s\".\"items_b_key\" exists and is valid: the interrupted "
+	         "run built it; not building it again", schema);
+	str_eq(n.items[0], want);
+	notices_release(&n);
+
+	/* resuming with the index INVALID: dropped and built again, not skipped */
+	exec_ok(db, "DROP INDEX items_b_key");
+	exec_ok(db, "INSERT INTO items VALUES ('x')");
+	ck_assert_int_eq(db->ops->exec(db, cic.sql, cic.path, cic.line, NULL), RT_EDB);
+	ck_assert_int_eq(db->ops->before_exec(db, &cic, 1), 0);
+	ck_assert_int_eq(n.n, 1);
+	snprintf(want, sizeof(want), "dropped invalid index \"%s\".\"items_b_key\" left by an earlier "
+	         "failed CREATE INDEX CONCURRENTLY; building it again", schema);
+	str_eq(n.items[0], want);
+	notices_release(&n);
+	str_eq(query1(db, "SELECT count(*) FROM pg_class WHERE relname = 'items_b_key'"), "0");
 	db->ops->close(db);
 }
 END_TEST
@@ -832,13 +852,13 @@ START_TEST(test_invalid_index_qualified_and_other_tables)
 
 	/* an INVALID index of that name on another table is not ours to drop */
 	stmt.sql = (char *)"CREATE UNIQUE INDEX CONCURRENTLY idx ON a (b)";
-	ck_assert_int_eq(db->ops->before_exec(db, &stmt), 0);
+	ck_assert_int_eq(db->ops->before_exec(db, &stmt, 0), 0);
 	ck_assert_int_eq(n.n, 0);
 
 	/* schema-qualified, quoted, IF NOT EXISTS */
 	snprintf(sql, sizeof(sql), "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS idx ON \"%s\".other (b)", schema);
 	stmt.sql = sql;
-	ck_assert_int_eq(db->ops->before_exec(db, &stmt), 0);
+	ck_assert_int_eq(db->ops->before_exec(db, &stmt, 0), 0);
 	ck_assert_int_eq(n.n, 1);
 	snprintf(want, sizeof(want), "dropped invalid index \"%s\".\"idx\" left by an earlier failed "
 	         "CREATE INDEX CONCURRENTLY; building it again", schema);
@@ -854,11 +874,11 @@ START_TEST(test_invalid_index_qualified_and_other_tables)
 
 	/* not a concurrent build, or not parsable: nothing to do */
 	stmt.sql = (char *)"CREATE INDEX idx3 ON a (b)";
-	ck_assert_int_eq(db->ops->before_exec(db, &stmt), 0);
+	ck_assert_int_eq(db->ops->before_exec(db, &stmt, 0), 0);
 	stmt.sql = (char *)"CREATE INDEX CONCURRENTLY ON a (b)"; /* no name */
-	ck_assert_int_eq(db->ops->before_exec(db, &stmt), 0);
+	ck_assert_int_eq(db->ops->before_exec(db, &stmt, 0), 0);
 	stmt.sql = (char *)"this is not SQL";
-	ck_assert_int_eq(db->ops->before_exec(db, &stmt), 0);
+	ck_assert_int_eq(db->ops->before_exec(db, &stmt, 0), 0);
 	db->ops->after_error(db, &stmt);
 	str_eq(rt_error_last()->message, "v.sql:1: relation \"no_such_table\" does not exist (42P01)");
 	ck_assert_int_eq(n.n, 0);
@@ -883,11 +903,11 @@ START_TEST(test_reindex_leftovers)
 	ck_assert_int_eq(db->ops->exec(db, "CREATE UNIQUE INDEX CONCURRENTLY zz_ccnew1 ON r (b)", NULL, 0, NULL), RT_EDB);
 
 	stmt.sql = (char *)"REINDEX (CONCURRENTLY false) INDEX r_b";
-	ck_assert_int_eq(db->ops->before_exec(db, &stmt), 0);
+	ck_assert_int_eq(db->ops->before_exec(db, &stmt, 0), 0);
 	ck_assert_int_eq(n.n, 0);
 
 	stmt.sql = (char *)"REINDEX INDEX CONCURRENTLY r_b";
-	ck_assert_int_eq(db->ops->before_exec(db, &stmt), 0);
+	ck_assert_int_eq(db->ops->before_exec(db, &stmt, 0), 0);
 	ck_assert_int_eq(n.n, 1); /* zz_ccnew1 belongs to no index called r_b */
 	snprintf(want, sizeof(want), "dropped invalid index \"%s\".\"r_b_ccnew\" left by an earlier "
 	         "failed REINDEX CONCURRENTLY", schema);
@@ -896,7 +916,7 @@ START_TEST(test_reindex_leftovers)
 	exec_ok(db, stmt.sql);
 
 	stmt.sql = (char *)"REINDEX TABLE CONCURRENTLY r";
-	ck_assert_int_eq(db->ops->before_exec(db, &stmt), 0);
+	ck_assert_int_eq(db->ops->before_exec(db, &stmt, 0), 0);
 	ck_assert_int_eq(n.n, 1);
 	snprintf(want, sizeof(want), "dropped invalid index \"%s\".\"zz_ccnew1\" left by an earlier "
 	         "failed REINDEX CONCURRENTLY", schema);
@@ -919,7 +939,7 @@ START_TEST(test_before_exec_skips_inside_transaction)
 	exec_ok(db, "INSERT INTO t VALUES ('x'), ('x')");
 	ck_assert_int_eq(db->ops->exec(db, stmt.sql, NULL, 0, NULL), RT_EDB);
 	exec_ok(db, "BEGIN");
-	ck_assert_int_eq(db->ops->before_exec(db, &stmt), 0); /* DROP INDEX CONCURRENTLY cannot run here */
+	ck_assert_int_eq(db->ops->before_exec(db, &stmt, 0), 0); /* DROP INDEX CONCURRENTLY cannot run here */
 	exec_ok(db, "COMMIT");
 	check_diags(db, &d);
 	ck_assert_uint_eq(d.n, 1);
@@ -968,7 +988,7 @@ START_TEST(test_allocation_failures)
 			}
 			if (rc == 0) {
 				steps++;
-				rc = db->ops->before_exec(db, &cic);
+				rc = db->ops->before_exec(db, &cic, 0);
 			}
 			if (rc == 0 && ++steps == 5)
 				completed = 1;

@@ -463,9 +463,33 @@ START_TEST(test_relative_url)
 	db = open_db(&cfg, 0);
 	snprintf(expected, sizeof(expected), "sqlite database '%s/rel.db'", tmpdir);
 	ck_assert_str_eq(db->ops->describe(db), expected);
+	exec_ok(db, "CREATE TABLE t (x)"); /* a file left empty would be removed on close */
 	db->ops->close(db);
 	snprintf(expected, sizeof(expected), "%s/rel.db", tmpdir);
 	ck_assert(file_exists(expected));
+}
+END_TEST
+
+/* A file this connection created and left empty is removed on close; a file that was
+ * there before, empty or not, and a file written to, are kept. */
+START_TEST(test_created_empty_file_removed)
+{
+	struct rt_db *db;
+	char path[700];
+	FILE *f;
+
+	cfg.url = "sqlite:///fresh.db";
+	snprintf(path, sizeof(path), "%s/fresh.db", tmpdir);
+	db = open_db(&cfg, 0);
+	db->ops->close(db);
+	ck_assert(!file_exists(path));
+
+	f = fopen(path, "w"); /* empty, but not ours */
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	db = open_db(&cfg, 0);
+	db->ops->close(db);
+	ck_assert(file_exists(path));
 }
 END_TEST
 
@@ -793,6 +817,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_table_exists);
 	tcase_add_test(tc, test_memory);
 	tcase_add_test(tc, test_relative_url);
+	tcase_add_test(tc, test_created_empty_file_removed);
 	tcase_add_test(tc, test_busy);
 	tcase_add_test(tc, test_lock_gives_up);
 	tcase_add_test(tc, test_lock_waits);
