@@ -157,14 +157,24 @@ CREATE INDEX CONCURRENTLY big_v ON big (v);" "DROP INDEX CONCURRENTLY big_v;
 DROP TABLE pre;"
 	run retort upgrade a1
 	expect_exit 0
+	# Another session's running statement holds a snapshot: the build, once done, waits
+	# for it before it marks the index valid. That keeps the build in progress until
+	# retort is killed, whatever the machine's speed.
+	session_bg holder "SELECT pg_sleep($(slow 60))"
+	pg_wait_for 10 "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'retort-tests-other'
+	                AND query LIKE 'SELECT pg_sleep%'" 1 "the other session's snapshot"
 	retort_bg_exec a upgrade a2
 	a=$BG_PID
 	pg_wait_for 20 "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'retort'
-	                AND query LIKE 'CREATE INDEX CONCURRENTLY%'" 1 "retort to start the index build"
+	                AND query LIKE 'CREATE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'" 1 \
+		"retort's index build to wait for the other session"
 	kill -KILL "$a"
 	wait "$a" 2>/dev/null
-	# the server finishes the build: it takes well under client_connection_check_interval
-	# (1 s), after which the server would notice the client is gone and cancel it
+	# released at once, the server finishes the build well within
+	# client_connection_check_interval (1 s), after which it would notice the client is
+	# gone and cancel it
+	psql_db "SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+	         WHERE application_name = 'retort-tests-other'" >/dev/null
 	pg_wait_for 20 "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'retort'" 0 \
 		"the killed run's session to end"
 	valid=$(psql_db "SELECT indisvalid FROM pg_index WHERE indexrelid = 'big_v'::regclass")
