@@ -455,3 +455,15 @@ test_done() {
 	[ -n "$_CLI_OWN_TRASH" ] && rm -rf "$_T_ROOT"
 	exit 0
 }
+
+# no_secret [FILE...]: no fragment of the password in the files (default: the last run's
+# stdout and stderr). The fragments: $LEAK_FRAGMENTS, else the whole $SECRET.
+no_secret() {
+	_asserted
+	[ $# -gt 0 ] || set -- "$RUN_STDOUT" "$RUN_STDERR"
+	for _frag in ${LEAK_FRAGMENTS:-"$SECRET"}; do
+		if grep -a -q -F -e "$_frag" "$@"; then
+			fail "the password appears (as '$_frag')" "no '$_frag'" "$(grep -a -F -e "$_frag" "$@" | head -n 5)"
+		fi
+	done
+}

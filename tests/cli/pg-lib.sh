@@ -381,6 +381,34 @@ lock_holder_ready() {
 	                  AND l.relation = '\"$SCHEMA\".\"$1\"'::regclass" 1 "the other session's lock on $1"
 }
 
+# password_role ROLE SECRET: creates ROLE, which must log in with password SECRET
+# (scram-sha-256): its lines go first in pg_hba.conf (first match wins, so every other
+# session keeps its authentication). The file is put back as it was, and ROLE and the
+# file's database dropped, when the test file ends; the original is kept in a variable,
+# not a file, so whatever happens to the trash directory it is restored.
+password_role() {
+	HBA=$(psql_admin "SHOW hba_file")
+	HBA_ORIG=$(cat "$HBA" 2>/dev/null)
+	if [ -z "$HBA_ORIG" ] || [ ! -w "$HBA" ]; then
+		echo "FAILED: $TEST_FILE: cannot read or write pg_hba.conf ($HBA); these tests need the throwaway server of tests/pg/with-pg.sh" >&2
+		exit 1
+	fi
+	_PW_ROLE=$1
+	trap _restore_hba EXIT
+	printf 'local all %s scram-sha-256\nhost all %s 127.0.0.1/32 scram-sha-256\n%s\n' "$1" "$1" "$HBA_ORIG" >"$HBA"
+	psql_admin "SET password_encryption = 'scram-sha-256'; CREATE ROLE $1 LOGIN PASSWORD '$2'; SELECT pg_reload_conf()" >/dev/null || exit 1
+}
+
+_restore_hba() {
+	_st=$?
+	trap - EXIT INT TERM HUP
+	printf '%s\n' "$HBA_ORIG" >"$HBA"
+	psql_admin "SELECT pg_reload_conf()" >/dev/null 2>&1
+	psql_admin "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null 2>&1
+	psql_admin "DROP ROLE IF EXISTS $_PW_ROLE" >/dev/null 2>&1
+	exit $_st
+}
+
 # advisory_locks: how many advisory locks are granted on the database.
 advisory_locks() {
 	psql_db "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted

@@ -14,14 +14,6 @@ project() {
 	write_rev a2 a1
 }
 
-# no_secret: the last run printed the secret nowhere.
-no_secret() {
-	_asserted
-	if grep -q -F "$SECRET" "$RUN_STDOUT" "$RUN_STDERR"; then
-		fail "the password appears in the output" "no '$SECRET'" "$(grep -F "$SECRET" "$RUN_STDOUT" "$RUN_STDERR")"
-	fi
-}
-
 # every_command [ENV=VALUE...] -- [GLOBAL OPTIONS...]: runs each of $COMMANDS with these
 # settings, with -v and with -v --json; none may print the secret.
 ALL_COMMANDS="current|current --verbose|upgrade head|downgrade base|stamp head|history --verbose|history -r current:|check|graph|heads --verbose|show a1|upgrade --sql head|downgrade --sql a2:base"

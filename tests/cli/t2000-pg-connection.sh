@@ -6,31 +6,10 @@
 # 'retort' in pg_stat_activity, and connection failures.
 . "$(dirname "$0")/pg-lib.sh"
 
-# A role that must log in with a password: a line for it alone on top of pg_hba.conf
-# (first match wins, so every other session keeps its authentication), put back when the
-# file ends.
+# A role that must log in with a password (pg-lib.sh: password_role).
 ROLE=rt_pw_$$
 SECRET="Pw-$$-s3cr3t_x"
-HBA=$(psql_admin "SHOW hba_file")
-HBA_ORIG=$(cat "$HBA" 2>/dev/null)
-if [ -z "$HBA_ORIG" ] || [ ! -w "$HBA" ]; then
-	echo "FAILED: $TEST_FILE: cannot read or write pg_hba.conf ($HBA); these tests need the throwaway server of tests/pg/with-pg.sh" >&2
-	exit 1
-fi
-# Kept in a variable, not a file: whatever happens to the trash directory, the file is
-# put back as it was.
-_restore_hba() {
-	_st=$?
-	trap - EXIT INT TERM HUP
-	printf '%s\n' "$HBA_ORIG" >"$HBA"
-	psql_admin "SELECT pg_reload_conf()" >/dev/null 2>&1
-	psql_admin "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null 2>&1
-	psql_admin "DROP ROLE IF EXISTS $ROLE" >/dev/null 2>&1
-	exit $_st
-}
-trap _restore_hba EXIT
-printf 'local all %s scram-sha-256\nhost all %s 127.0.0.1/32 scram-sha-256\n%s\n' "$ROLE" "$ROLE" "$HBA_ORIG" >"$HBA"
-psql_admin "SET password_encryption = 'scram-sha-256'; CREATE ROLE $ROLE LOGIN PASSWORD '$SECRET'; SELECT pg_reload_conf()" >/dev/null || exit 1
+password_role "$ROLE" "$SECRET"
 
 two_revs() {
 	pg_project "$1"

@@ -29,18 +29,6 @@ SECRET_ENC='S3cr3t-q7%40p%3Aw%2Fd%25x%21'
 LEAK_FRAGMENTS="S3cr3t-q7 p:w/d%x %3Aw%2Fd%25x"
 REFUSED="127.0.0.1:1" # nothing listens on port 1
 
-# no_secret [FILE...]: no fragment of the password in the files (default: the last run's
-# stdout and stderr).
-no_secret() {
-	_asserted
-	[ $# -gt 0 ] || set -- "$RUN_STDOUT" "$RUN_STDERR"
-	for _frag in $LEAK_FRAGMENTS; do
-		if grep -a -q -F -e "$_frag" "$@"; then
-			fail "the password appears (as '$_frag')" "no '$_frag'" "$(grep -a -F -e "$_frag" "$@" | head -n 5)"
-		fi
-	done
-}
-
 # rev ID DOWN EXTRA UPGRADE DOWNGRADE: a revision file like write_rev's.
 rev() {
 	write_rev "$@"

@@ -19,38 +19,8 @@ SECRET="S3cr3t-$$@p:w/d%x!"
 SECRET_ENC=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$SECRET")
 LEAK_FRAGMENTS="S3cr3t-$$ p:w/d%x %3Aw%2Fd%25x"
 
-# A role that must log in with its password (first line of pg_hba.conf, put back when the
-# file ends), as in t2000-pg-connection.sh.
-HBA=$(psql_admin "SHOW hba_file")
-HBA_ORIG=$(cat "$HBA" 2>/dev/null)
-if [ -z "$HBA_ORIG" ] || [ ! -w "$HBA" ]; then
-	echo "FAILED: $TEST_FILE: cannot read or write pg_hba.conf ($HBA); these tests need the throwaway server of tests/pg/with-pg.sh" >&2
-	exit 1
-fi
-_restore_hba() {
-	_st=$?
-	trap - EXIT INT TERM HUP
-	printf '%s\n' "$HBA_ORIG" >"$HBA"
-	psql_admin "SELECT pg_reload_conf()" >/dev/null 2>&1
-	psql_admin "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null 2>&1
-	psql_admin "DROP ROLE IF EXISTS $ROLE" >/dev/null 2>&1
-	exit $_st
-}
-trap _restore_hba EXIT
-printf 'local all %s scram-sha-256\nhost all %s 127.0.0.1/32 scram-sha-256\n%s\n' "$ROLE" "$ROLE" "$HBA_ORIG" >"$HBA"
-psql_admin "SET password_encryption = 'scram-sha-256'; CREATE ROLE $ROLE LOGIN PASSWORD '$SECRET'; SELECT pg_reload_conf()" >/dev/null || exit 1
-
-# no_secret [FILE...]: no fragment of the password in the files (default: the last run's
-# stdout and stderr).
-no_secret() {
-	_asserted
-	[ $# -gt 0 ] || set -- "$RUN_STDOUT" "$RUN_STDERR"
-	for _frag in $LEAK_FRAGMENTS; do
-		if grep -a -q -F -e "$_frag" "$@"; then
-			fail "the password appears (as '$_frag')" "no '$_frag'" "$(grep -a -F -e "$_frag" "$@" | head -n 5)"
-		fi
-	done
-}
+# A role that must log in with its password, as in t2000-pg-connection.sh.
+password_role "$ROLE" "$SECRET"
 
 # history_secret_free [TABLE]: no row of the history table holds the password.
 history_secret_free() {
