@@ -36,7 +36,8 @@ CHECK_LIBS := -lcheck_pic -lsubunit -lrt -lm -pthread
 # Debian packages: what building needs, and what testing adds.
 DEB_BUILD := gcc make pkg-config libc6-dev libpq-dev libsqlite3-dev libyaml-dev libssl-dev \
              libpg-query-dev libprotobuf-c-dev
-DEB_TEST  := check sqlite3 postgresql postgresql-client procps util-linux python3
+DEB_TEST  := check sqlite3 postgresql postgresql-client procps util-linux python3 strace \
+             $(if $(filter 1,$(VALGRIND)),valgrind)
 DEB_BENCH := sqlite3 time
 DEB_FUZZ  := clang libclang-rt-14-dev
 
@@ -104,9 +105,12 @@ $(BUILD)/tests/check_%: tests/unit/check_%.c tests/unit/unit.h $(BUILD)/libretor
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(BUILD)/libretort.a $(LIBS) $(CHECK_LIBS)
 
+# VALGRIND=1: each suite in one process (CK_FORK=no) under valgrind, definite leaks fatal.
+UNIT_RUNNER = $(if $(filter 1,$(VALGRIND)),env CK_FORK=no valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99)
+
 unit: deps-test $(UNIT_BINS)
 	@RETORT_TESTS_DIR=$(CURDIR)/tests sh tests/pg/with-pg.sh sh -c \
-	    'fail=0; for t in "$$@"; do "$$t" || fail=1; done; \
+	    'fail=0; for t in "$$@"; do $(UNIT_RUNNER) "$$t" || fail=1; done; \
 	    [ $$fail = 0 ] || { echo "unit tests failed" >&2; exit 1; }' unit $(UNIT_BINS)
 
 # One throwaway PostgreSQL server for the whole CLI suite; SQLite tests ignore it.
@@ -138,6 +142,7 @@ stress-crash: deps-test $(BUILD)/retort
 	    sh tests/pg/with-pg.sh sh tests/stress/run.sh $(STRESS_ARGS)
 
 stress-alloc: deps-test $(BUILD)/retort
+	$(call ensure_debs,valgrind)
 	@RETORT=$(CURDIR)/$(BUILD)/retort sh tests/stress/alloc.sh
 
 stress: FUZZ_SECONDS = 3600

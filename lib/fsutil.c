@@ -220,8 +220,8 @@ static int list_dir(const char *dir, const char *suffix, int files_only, struct 
 
 	if (!d)
 		return io_error("open directory", dir, errno);
-	errno = 0;
-	while ((de = readdir(d)) != NULL) {
+	/* errno tells the end from a failure; fstatat below may set it */
+	while ((errno = 0, de = readdir(d)) != NULL) {
 		size_t nl = strlen(de->d_name);
 		if (de->d_name[0] == '.')
 			continue;
@@ -236,8 +236,15 @@ static int list_dir(const char *dir, const char *suffix, int files_only, struct 
 		}
 		if (rt_strlist_push(out, de->d_name) < 0) {
 			closedir(d);
+			rt_strlist_release(out);
 			return RT_ENOMEM;
 		}
+	}
+	if (errno != 0) {
+		int err = errno;
+		closedir(d);
+		rt_strlist_release(out);
+		return io_error("read directory", dir, err);
 	}
 	closedir(d);
 	rt_strlist_sort(out);

@@ -87,7 +87,8 @@ const char *rt_path_basename(const char *path);
 const char *rt_path_relative(const char *path, const char *base);
 /* An absolute, normalised version of path (no symlink resolution); relative to base when not absolute (NULL: cwd). */
 char *rt_path_absolute(const char *path, const char *base);
-/* Names in dir ending in suffix (NULL: all), sorted; skips names starting with '.'. */
+/* Names in dir ending in suffix (NULL: all), sorted; skips names starting with '.'. On
+ * failure out is released (left empty). */
 int rt_dir_list(const char *dir, const char *suffix, struct rt_strlist *out);
 /* The same, regular files only (symbolic links to regular files included). */
 int rt_dir_list_files(const char *dir, const char *suffix, struct rt_strlist *out);

@@ -251,6 +251,37 @@ START_TEST(state_validation)
 }
 END_TEST
 
+/* Every allocation of a load failing in turn: RT_ENOMEM, no graph, nothing leaked (the
+ * SANITIZE=1 build's leak checker and valgrind see what is left over). */
+START_TEST(out_of_memory)
+{
+	long n;
+
+	fx_rev("a1", "null", "branch_labels: [x]");
+	fx_rev("b2", "a1", "depends_on: c3");
+	fx_rev("c3", "null", "");
+	fx_rev("d4", "[b2, c3]", "");
+	for (n = 1;; n++) {
+		struct rt_graph *g = NULL;
+		int rc;
+
+		rt_alloc_fail_after(n);
+		rc = rt_graph_load(&g, &fx_cfg, RT_DIALECT_SQLITE);
+		rt_alloc_fail_after(0);
+		if (rc == 0) {
+			ck_assert_uint_eq(g->n, 4);
+			ck_assert_uint_eq(g->problems.n, 0);
+			rt_graph_free(g);
+			break;
+		}
+		ck_assert_int_eq(rc, RT_ENOMEM);
+		ck_assert_ptr_null(g);
+		ck_assert_int_lt(n, 5000);
+	}
+	ck_assert_int_gt(n, 20); /* the loop did reach into the load */
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("graph");
@@ -268,6 +299,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, topological_order_is_deterministic);
 	tcase_add_test(tc, range_forms);
 	tcase_add_test(tc, state_validation);
+	tcase_add_test(tc, out_of_memory);
 	suite_add_tcase(s, tc);
 	return s;
 }
