@@ -25,6 +25,17 @@ static void setup(void)
 	snprintf(cfg_path, sizeof(cfg_path), "%s/retort.yaml", fz_scratch_dir());
 }
 
+/* Whether message starts with prefix as the masking of messages leaves it: the input's
+ * URL may carry a password as short as one letter, masked wherever it appears. */
+static int starts_masked(const char *message, const char *prefix)
+{
+	char *masked = rt_mask(prefix);
+	int yes = masked && strncmp(message, masked, strlen(masked)) == 0;
+
+	free(masked);
+	return yes;
+}
+
 static int contains(const char *s, const char *needle)
 {
 	return s && strstr(s, needle) != NULL;
@@ -161,8 +172,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = rt_config_load(&cfg, &o);
 	if (rc < 0) {
 		const struct rt_error *e = rt_error_last();
-		int located = rc == RT_EINPUT && strncmp(e->message, "unknown environment", 19) != 0 &&
-		              strncmp(e->message, "refusing to use", 15) != 0;
+		int located = rc == RT_EINPUT && !starts_masked(e->message, "unknown environment") &&
+		              !starts_masked(e->message, "refusing to use");
 		fz_check_error(rc, "rt_config_load", located ? cfg_path : NULL, 1, fz_lines(data, size));
 		if (env_database && !o.url && !env_retort)
 			check_no_secret("rt_config_load");
