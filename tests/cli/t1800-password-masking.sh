@@ -59,6 +59,16 @@ test_case "the connection error shows the URL masked"
 	expect_stderr_contains "****"
 )
 
+test_case "a one-letter password is masked wherever its letter appears"
+(
+	project
+	run retort --url "postgresql://app:u@127.0.0.1:1/app" current
+	expect_exit 1
+	expect_stderr_contains "postgresql://app:****@127.0.0.1:1/app"
+	expect_stderr_contains "Connection ref****sed"
+	expect_stderr_not_contains "u"
+)
+
 test_case "RETORT_DATABASE_URL with a password"
 (
 	project
