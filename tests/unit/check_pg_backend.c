@@ -11,6 +11,7 @@
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <time.h>
 #include <unistd.h>
@@ -219,6 +220,21 @@ static void notices_release(struct notices *n)
 	for (int i = 0; i < n->n; i++)
 		free(n->items[i]);
 	n->n = 0;
+}
+
+/* Exactly one notice came, the one formatted from fmt; the list is emptied. */
+static void expect_one_notice(struct notices *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void expect_one_notice(struct notices *n, const char *fmt, ...)
+{
+	char want[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(want, sizeof(want), fmt, ap);
+	va_end(ap);
+	ck_assert_int_eq(n->n, 1);
+	ck_assert_str_eq(n->items[0], want);
+	notices_release(n);
 }
 
 static void sleep_ms(long ms)
@@ -797,11 +813,8 @@ START_TEST(test_invalid_index_recovery)
 	/* with it, and the duplicates gone, the rerun succeeds */
 	ck_assert_int_eq(exec_ok(db, "DELETE FROM items a USING items b WHERE a.b = b.b AND a.ctid > b.ctid"), 1);
 	ck_assert_int_eq(db->ops->before_exec(db, &cic, 0), 0);
-	ck_assert_int_eq(n.n, 1);
-	snprintf(want, sizeof(want), "dropped invalid index \"%s\".\"items_b_key\" left by an earlier "
-	         "failed CREATE INDEX CONCURRENTLY; building it again", schema);
-	str_eq(n.items[0], want);
-	notices_release(&n);
+	expect_one_notice(&n, "dropped invalid index \"%s\".\"items_b_key\" left by an earlier "
+	                  "failed CREATE INDEX CONCURRENTLY; building it again", schema);
 	ck_assert_int_eq(exec_ok(db, cic.sql), -1);
 	check_diags(db, &d);
 	ck_assert_uint_eq(d.n, 0);
@@ -814,22 +827,16 @@ START_TEST(test_invalid_index_recovery)
 
 	/* resuming at this statement: the valid index says the build completed; skip it */
 	ck_assert_int_eq(db->ops->before_exec(db, &cic, 1), 1);
-	ck_assert_int_eq(n.n, 1);
-	snprintf(want, sizeof(want), "index \"%s\".\"items_b_key\" exists and is valid: the interrupted "
-	         "run built it; not building it again", schema);
-	str_eq(n.items[0], want);
-	notices_release(&n);
+	expect_one_notice(&n, "index \"%s\".\"items_b_key\" exists and is valid: the interrupted "
+	                  "run built it; not building it again", schema);
 
 	/* resuming with the index INVALID: dropped and built again, not skipped */
 	exec_ok(db, "DROP INDEX items_b_key");
 	exec_ok(db, "INSERT INTO items VALUES ('x')");
 	ck_assert_int_eq(db->ops->exec(db, cic.sql, cic.path, cic.line, NULL), RT_EDB);
 	ck_assert_int_eq(db->ops->before_exec(db, &cic, 1), 0);
-	ck_assert_int_eq(n.n, 1);
-	snprintf(want, sizeof(want), "dropped invalid index \"%s\".\"items_b_key\" left by an earlier "
-	         "failed CREATE INDEX CONCURRENTLY; building it again", schema);
-	str_eq(n.items[0], want);
-	notices_release(&n);
+	expect_one_notice(&n, "dropped invalid index \"%s\".\"items_b_key\" left by an earlier "
+	                  "failed CREATE INDEX CONCURRENTLY; building it again", schema);
 	str_eq(query1(db, "SELECT count(*) FROM pg_class WHERE relname = 'items_b_key'"), "0");
 	db->ops->close(db);
 }
@@ -841,7 +848,7 @@ START_TEST(test_invalid_index_qualified_and_other_tables)
 	struct notices n = { { NULL }, 0 };
 	struct rt_run_events ev = { &n, NULL, NULL, on_notice };
 	struct rt_stmt stmt = { NULL, 0, "v.sql", 1, RT_STMT_NO_TXN };
-	char sql[256], want[256];
+	char sql[256];
 
 	db->events = &ev;
 	exec_ok(db, "CREATE TABLE a (b text)");
@@ -859,11 +866,8 @@ START_TEST(test_invalid_index_qualified_and_other_tables)
 	snprintf(sql, sizeof(sql), "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS idx ON \"%s\".other (b)", schema);
 	stmt.sql = sql;
 	ck_assert_int_eq(db->ops->before_exec(db, &stmt, 0), 0);
-	ck_assert_int_eq(n.n, 1);
-	snprintf(want, sizeof(want), "dropped invalid index \"%s\".\"idx\" left by an earlier failed "
-	         "CREATE INDEX CONCURRENTLY; building it again", schema);
-	str_eq(n.items[0], want);
-	notices_release(&n);
+	expect_one_notice(&n, "dropped invalid index \"%s\".\"idx\" left by an earlier failed "
+	                  "CREATE INDEX CONCURRENTLY; building it again", schema);
 
 	/* a failure that left nothing: the error stays as it was */
 	stmt.sql = (char *)"CREATE INDEX CONCURRENTLY idx2 ON no_such_table (b)";
@@ -892,7 +896,6 @@ START_TEST(test_reindex_leftovers)
 	struct notices n = { { NULL }, 0 };
 	struct rt_run_events ev = { &n, NULL, NULL, on_notice };
 	struct rt_stmt stmt = { NULL, 0, "v.sql", 1, RT_STMT_NO_TXN };
-	char want[256];
 
 	db->events = &ev;
 	exec_ok(db, "CREATE TABLE r (b text)");
@@ -908,20 +911,15 @@ START_TEST(test_reindex_leftovers)
 
 	stmt.sql = (char *)"REINDEX INDEX CONCURRENTLY r_b";
 	ck_assert_int_eq(db->ops->before_exec(db, &stmt, 0), 0);
-	ck_assert_int_eq(n.n, 1); /* zz_ccnew1 belongs to no index called r_b */
-	snprintf(want, sizeof(want), "dropped invalid index \"%s\".\"r_b_ccnew\" left by an earlier "
-	         "failed REINDEX CONCURRENTLY", schema);
-	str_eq(n.items[0], want);
-	notices_release(&n);
+	/* zz_ccnew1 belongs to no index called r_b */
+	expect_one_notice(&n, "dropped invalid index \"%s\".\"r_b_ccnew\" left by an earlier "
+	                  "failed REINDEX CONCURRENTLY", schema);
 	exec_ok(db, stmt.sql);
 
 	stmt.sql = (char *)"REINDEX TABLE CONCURRENTLY r";
 	ck_assert_int_eq(db->ops->before_exec(db, &stmt, 0), 0);
-	ck_assert_int_eq(n.n, 1);
-	snprintf(want, sizeof(want), "dropped invalid index \"%s\".\"zz_ccnew1\" left by an earlier "
-	         "failed REINDEX CONCURRENTLY", schema);
-	str_eq(n.items[0], want);
-	notices_release(&n);
+	expect_one_notice(&n, "dropped invalid index \"%s\".\"zz_ccnew1\" left by an earlier "
+	                  "failed REINDEX CONCURRENTLY", schema);
 	str_eq(query1(db, "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class c "
 	                  "JOIN pg_index i ON i.indexrelid = c.oid WHERE i.indrelid = 'r'::regclass"),
 	       "r_b");
