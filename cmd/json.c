@@ -141,12 +141,12 @@ static size_t utf8_len(const unsigned char *p)
 static void put_string(struct json *j, const char *raw)
 {
 	char *masked;
+	const unsigned char *p;
+	char esc[8];
 
 	rt_alloc_exempt(1);
 	masked = rt_mask(raw);
 	rt_alloc_exempt(0);
-	const unsigned char *p;
-	char esc[8];
 
 	if (!masked) {
 		j->failed = 1;
@@ -282,13 +282,12 @@ int json_print(struct json *j)
 {
 	int rc = 0;
 
-	if (j->failed || j->depth != 0) {
+	if (j->depth == 0)
+		add(j, "\n", 1);
+	if (j->failed || j->depth != 0)
 		rc = RT_ENOMEM;
-	} else if ((add(j, "\n", 1), j->failed)) {
-		rc = RT_ENOMEM;
-	} else {
+	else
 		out_write(j->buf.ptr, j->buf.len);
-	}
 	json_release(j);
 	return rc;
 }

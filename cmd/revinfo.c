@@ -138,10 +138,11 @@ void rev_parents(struct rt_buf *b, const struct rt_revision *r)
 	}
 }
 
-static void rev_print_line_output(const struct revinfo *ri, const struct rt_revision *r)
+void rev_print_line(const struct revinfo *ri, const struct rt_revision *r)
 {
 	struct rt_buf b = RT_BUF_INIT;
 
+	rt_alloc_exempt(1); /* output, not work: see rt_alloc_exempt() */
 	rev_parents(&b, r);
 	rt_buf_addf(&b, " -> %s", r->id);
 	rev_tags(&b, ri, r);
@@ -149,31 +150,20 @@ static void rev_print_line_output(const struct revinfo *ri, const struct rt_revi
 		rt_buf_addf(&b, ", %s", r->message);
 	out_printf("%s\n", b.ptr);
 	rt_buf_release(&b);
-}
-
-void rev_print_line(const struct revinfo *ri, const struct rt_revision *r)
-{
-	rt_alloc_exempt(1);
-	rev_print_line_output(ri, r);
 	rt_alloc_exempt(0);
 }
 
-static void rev_print_short_output(const struct revinfo *ri, const struct rt_revision *r, int with_message)
+void rev_print_short(const struct revinfo *ri, const struct rt_revision *r, int with_message)
 {
 	struct rt_buf b = RT_BUF_INIT;
 
+	rt_alloc_exempt(1); /* output, not work: see rt_alloc_exempt() */
 	rt_buf_puts(&b, r->id);
 	rev_tags(&b, ri, r);
 	if (with_message && r->message && *r->message)
 		rt_buf_addf(&b, ", %s", r->message);
 	out_printf("%s\n", b.ptr);
 	rt_buf_release(&b);
-}
-
-void rev_print_short(const struct revinfo *ri, const struct rt_revision *r, int with_message)
-{
-	rt_alloc_exempt(1);
-	rev_print_short_output(ri, r, with_message);
 	rt_alloc_exempt(0);
 }
 
@@ -196,11 +186,12 @@ static void print_list(const char *label, const struct rt_strlist *l)
 	rt_buf_release(&b);
 }
 
-static void hist_print_row_output(const struct rt_history_row *h)
+void hist_print_row(const struct rt_history_row *h)
 {
 	struct rt_buf b = RT_BUF_INIT;
 	const char *status = h->status ? h->status : "?";
 
+	rt_alloc_exempt(1); /* output, not work: see rt_alloc_exempt() */
 	if (strcmp(status, "failed") == 0)
 		status = "FAILED";
 	else if (strcmp(status, "running") == 0)
@@ -220,20 +211,15 @@ static void hist_print_row_output(const struct rt_history_row *h)
 	if (h->error && *h->error)
 		out_printf("        %s\n", h->error);
 	rt_buf_release(&b);
-}
-
-void hist_print_row(const struct rt_history_row *h)
-{
-	rt_alloc_exempt(1);
-	hist_print_row_output(h);
 	rt_alloc_exempt(0);
 }
 
-static void rev_print_block_output(const struct revinfo *ri, const struct rt_revision *r)
+void rev_print_block(const struct revinfo *ri, const struct rt_revision *r)
 {
 	struct rt_buf b = RT_BUF_INIT;
 	const char *msg = r->message ? r->message : "";
 
+	rt_alloc_exempt(1); /* output, not work: see rt_alloc_exempt() */
 	rt_buf_puts(&b, r->id);
 	rev_tags(&b, ri, r);
 	out_printf("Rev: %s\n", b.ptr);
@@ -281,16 +267,10 @@ static void rev_print_block_output(const struct revinfo *ri, const struct rt_rev
 	}
 	out_printf("\n");
 	rt_buf_release(&b);
-}
-
-void rev_print_block(const struct revinfo *ri, const struct rt_revision *r)
-{
-	rt_alloc_exempt(1);
-	rev_print_block_output(ri, r);
 	rt_alloc_exempt(0);
 }
 
-static void hist_json_row_output(struct json *j, const struct rt_history_row *h)
+void hist_json_row(struct json *j, const struct rt_history_row *h)
 {
 	json_object_begin(j);
 	json_kint(j, "id", h->id);
@@ -315,14 +295,7 @@ static void hist_json_row_output(struct json *j, const struct rt_history_row *h)
 	json_object_end(j);
 }
 
-void hist_json_row(struct json *j, const struct rt_history_row *h)
-{
-	rt_alloc_exempt(1);
-	hist_json_row_output(j, h);
-	rt_alloc_exempt(0);
-}
-
-static void rev_json_fields_output(struct json *j, const struct revinfo *ri, const struct rt_revision *r)
+void rev_json_fields(struct json *j, const struct revinfo *ri, const struct rt_revision *r)
 {
 	json_kstring(j, "revision", r->id);
 	json_kstrlist(j, "down_revisions", &r->down);
@@ -350,11 +323,4 @@ static void rev_json_fields_output(struct json *j, const struct revinfo *ri, con
 			hist_json_row(j, rows[i]);
 		json_array_end(j);
 	}
-}
-
-void rev_json_fields(struct json *j, const struct revinfo *ri, const struct rt_revision *r)
-{
-	rt_alloc_exempt(1);
-	rev_json_fields_output(j, ri, r);
-	rt_alloc_exempt(0);
 }

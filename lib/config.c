@@ -672,6 +672,36 @@ static const char *outside_url(const struct rt_config_options *opts, const char 
 	return NULL;
 }
 
+/* A URL nobody can use fails here, saying where it came from: source (--url or an
+ * environment variable), else node (database.url, of the selected environment when
+ * in_env). A PostgreSQL URL also registers libpq's own sources of passwords as secrets,
+ * masked whether or not a connection is made. */
+static int check_url(const struct loader *ld, const char *source, const struct rt_ynode *node,
+                     int in_env)
+{
+	const struct rt_config *cfg = ld->cfg;
+	enum rt_dialect d;
+	int rc = rt_url_dialect(cfg->url, &d);
+
+	if (rc == RT_EINPUT) {
+		if (source && strcmp(source, "--url") == 0)
+			rt_error_set_detail("It was given with --url.");
+		else if (source)
+			rt_error_set_detail("It comes from $%s, which overrides the config.", source);
+		else
+			rt_error_set_detail("It comes from database.url%s%s at %s:%d.",
+			                    in_env ? " of environment " : "", in_env ? cfg->environment : "",
+			                    ld->path, node->line);
+		if (node)
+			rt_error_set_location(ld->path, node->line);
+	}
+	if (rc < 0)
+		return rc;
+	if (d == RT_DIALECT_POSTGRESQL)
+		rt_pg_register_password_sources();
+	return 0;
+}
+
 static int apply_url(struct loader *ld, const struct rt_config_options *opts,
                      const struct layer *top, const struct layer *env)
 {
@@ -697,31 +727,7 @@ static int apply_url(struct loader *ld, const struct rt_config_options *opts,
 	if (!cfg->url_dir || !cfg->url_source || !(cfg->url = rt_strdup(url)))
 		return RT_ENOMEM;
 	rt_url_register_secret(cfg->url);
-	{
-		/* a URL nobody can use fails here, saying where it came from */
-		enum rt_dialect d;
-		const struct rt_ynode *node = source ? NULL : env->url ? env->url : top->url;
-		int rc = rt_url_dialect(cfg->url, &d);
-		if (rc == RT_EINPUT) {
-			if (source && strcmp(source, "--url") == 0)
-				rt_error_set_detail("It was given with --url.");
-			else if (source)
-				rt_error_set_detail("It comes from $%s, which overrides the config.", source);
-			else
-				rt_error_set_detail("It comes from database.url%s%s at %s:%d.",
-				                    env->url ? " of environment " : "",
-				                    env->url ? cfg->environment : "", ld->path, node->line);
-			if (node)
-				rt_error_set_location(ld->path, node->line);
-		}
-		if (rc < 0)
-			return rc;
-		/* libpq's own sources of passwords: masked whether or not a connection is made */
-		if (d == RT_DIALECT_POSTGRESQL)
-			rt_pg_register_password_sources();
-	}
-
-	return 0;
+	return check_url(ld, source, source ? NULL : env->url ? env->url : top->url, env->url != NULL);
 }
 
 /* Registers the password of the URL that will win before anything is validated, so that

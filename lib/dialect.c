@@ -258,8 +258,8 @@ int rt_sql_select_heads(struct rt_buf *b, enum rt_dialect d, const struct rt_con
 	                                                          : " ORDER BY version_num");
 }
 
-int rt_sql_select_history(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
-                          const char *revision, const struct rt_strlist *latest)
+/* "SELECT <the columns of struct rt_history_row> FROM <history table>" */
+static int select_history_rows(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg)
 {
 	int pg = d == RT_DIALECT_POSTGRESQL;
 	int rc = rt_buf_addf(
@@ -267,8 +267,13 @@ int rt_sql_select_history(struct rt_buf *b, enum rt_dialect d, const struct rt_c
 		   "statement_index, error FROM ",
 		pg ? "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')" : "started_at",
 		pg ? "to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')" : "finished_at");
-	if (rc == 0)
-		rc = rt_sql_table(b, d, cfg, 1);
+	return rc ? rc : rt_sql_table(b, d, cfg, 1);
+}
+
+int rt_sql_select_history(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                          const char *revision, const struct rt_strlist *latest)
+{
+	int rc = select_history_rows(b, d, cfg);
 	if (rc == 0 && revision) {
 		rc = rt_buf_puts(b, " WHERE revision = ");
 		if (rc == 0)
@@ -295,14 +300,10 @@ int rt_sql_select_history(struct rt_buf *b, enum rt_dialect d, const struct rt_c
 
 int rt_sql_select_unfinished(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg)
 {
-	/* the same columns as rt_sql_select_history, then the conditions */
-	int rc = rt_sql_select_history(b, d, cfg, NULL, NULL);
-	char *order = rc == 0 ? strstr(b->ptr, " ORDER BY id") : NULL;
-	if (!order)
-		return rc ? rc : rt_error_set(RT_ERROR, "internal error: history query without ORDER BY");
-	rt_buf_truncate(b, (size_t)(order - b->ptr));
-	rc = rt_buf_puts(b, " WHERE statement_index IS NOT NULL AND status <> 'applied'"
-	                    " AND id IN (SELECT max(id) FROM ");
+	int rc = select_history_rows(b, d, cfg);
+	if (rc == 0)
+		rc = rt_buf_puts(b, " WHERE statement_index IS NOT NULL AND status <> 'applied'"
+		                    " AND id IN (SELECT max(id) FROM ");
 	if (rc == 0)
 		rc = rt_sql_table(b, d, cfg, 1);
 	if (rc == 0)

@@ -110,16 +110,16 @@ static int read_location(struct rt_graph *g, const char *dir, int primary,
 	struct stat st;
 	int rc, dfd, root = geteuid() == 0;
 
-	if (stat(dir, &st) < 0 && errno == ENOENT) {
-		return rt_diags_add(&g->problems, RT_SEV_ERROR, "missing-directory", dir, 0,
-		                    primary ? "Create it, or run 'retort init DIR' to start a project."
-		                            : "Create it, or remove it from version_locations in retort.yaml.",
-		                    "version directory '%s' does not exist", dir);
-	}
-	if (stat(dir, &st) < 0)
+	if (stat(dir, &st) < 0) {
+		if (errno == ENOENT)
+			return rt_diags_add(&g->problems, RT_SEV_ERROR, "missing-directory", dir, 0,
+			                    primary ? "Create it, or run 'retort init DIR' to start a project."
+			                            : "Create it, or remove it from version_locations in retort.yaml.",
+			                    "version directory '%s' does not exist", dir);
 		return rt_diags_add(&g->problems, RT_SEV_ERROR, "unreadable-directory", dir, 0,
 		                    "Fix the path or the link so that it leads to a directory.",
 		                    "cannot read version directory '%s': %s", dir, strerror(errno));
+	}
 	if (!S_ISDIR(st.st_mode))
 		return rt_diags_add(&g->problems, RT_SEV_ERROR, "not-a-directory", dir, 0,
 		                    "Version locations hold revision files; point it at a directory.",

@@ -185,6 +185,22 @@ static int parse_section(struct rt_script *s, struct rt_section *sec, const char
 	return 0;
 }
 
+/* The SQL from body on must be UTF-8: the database would store, or choke on, bytes in
+ * an encoding nobody chose. */
+static int require_utf8(const char *path, const char *text, size_t len, size_t body)
+{
+	size_t bad = body + rt_utf8_invalid_at((const unsigned char *)text + body, len - body);
+	int line;
+
+	if (bad == len)
+		return 0;
+	line = 1 + rt_lex_count_lines(text, 0, bad);
+	rt_error_set(RT_EINPUT, "%s:%d: the SQL is not valid UTF-8", path, line);
+	rt_error_set_location(path, line);
+	rt_error_set_hint("Save the file as UTF-8 (for example: iconv -f latin1 -t utf-8).");
+	return RT_EINPUT;
+}
+
 static int build(struct rt_script *s, const char *text, size_t len, enum rt_dialect dialect,
                  const struct rt_config *cfg)
 {
@@ -197,17 +213,8 @@ static int build(struct rt_script *s, const char *text, size_t len, enum rt_dial
 	if ((rc = rt_lex_header_locate(s->path, text, len, &open, &close)) < 0)
 		return rc;
 	body = close + 2;
-	{
-		/* the database would store, or choke on, bytes in an encoding nobody chose */
-		size_t bad = body + rt_utf8_invalid_at((const unsigned char *)text + body, len - body);
-		if (bad < len) {
-			int line = 1 + rt_lex_count_lines(text, 0, bad);
-			rt_error_set(RT_EINPUT, "%s:%d: the SQL is not valid UTF-8", s->path, line);
-			rt_error_set_location(s->path, line);
-			rt_error_set_hint("Save the file as UTF-8 (for example: iconv -f latin1 -t utf-8).");
-			return RT_EINPUT;
-		}
-	}
+	if ((rc = require_utf8(s->path, text, len, body)) < 0)
+		return rc;
 	rc = scan_directives(s->path, text, len, body, 1 + rt_lex_count_lines(text, 0, body),
 	                     dialect, &dirs);
 	for (size_t i = 0; rc == 0 && i < dirs.n; i++) {

@@ -38,6 +38,16 @@ static int complete(const char *text, size_t start, size_t end, int add_semicolo
 	return 0;
 }
 
+/* The next token that is not space or a comment (RT_TOK_END at the end). */
+static enum rt_tok_kind next_solid(struct rt_lexer *lx, struct rt_token *tok)
+{
+	enum rt_tok_kind k;
+
+	while ((k = rt_lex_next(lx, tok)) != RT_TOK_END && rt_tok_is_blank(k))
+		;
+	return k;
+}
+
 unsigned rt_sql_classify_sqlite(const char *sql)
 {
 	static const char *const txn[] = { "BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE" };
@@ -45,8 +55,7 @@ unsigned rt_sql_classify_sqlite(const char *sql)
 	struct rt_token tok;
 
 	rt_lex_init(&lx, RT_DIALECT_SQLITE, sql, strlen(sql), 1);
-	while (rt_lex_next(&lx, &tok) != RT_TOK_END && rt_tok_is_blank(tok.kind))
-		;
+	next_solid(&lx, &tok);
 	for (size_t i = 0; i < RT_ARRAY_LEN(txn); i++)
 		if (word_is(sql, &tok, txn[i]))
 			return RT_STMT_TXN_CONTROL;
@@ -58,17 +67,12 @@ unsigned rt_sql_classify_sqlite(const char *sql)
 	/* CREATE ... IF NOT EXISTS and DROP ... IF EXISTS: IF comes within the first words */
 	if (word_is(sql, &tok, "CREATE") || word_is(sql, &tok, "DROP")) {
 		int is_create = word_is(sql, &tok, "CREATE");
-		for (int words = 0; words < 6 && rt_lex_next(&lx, &tok) != RT_TOK_END;) {
-			if (rt_tok_is_blank(tok.kind))
-				continue;
-			words++;
+		for (int words = 0; words < 6 && next_solid(&lx, &tok) != RT_TOK_END; words++) {
 			if (!word_is(sql, &tok, "IF"))
 				continue;
-			while (rt_lex_next(&lx, &tok) != RT_TOK_END && rt_tok_is_blank(tok.kind))
-				;
+			next_solid(&lx, &tok);
 			if (is_create && word_is(sql, &tok, "NOT"))
-				while (rt_lex_next(&lx, &tok) != RT_TOK_END && rt_tok_is_blank(tok.kind))
-					;
+				next_solid(&lx, &tok);
 			else if (is_create)
 				return 0;
 			return word_is(sql, &tok, "EXISTS") ? RT_STMT_IDEMPOTENT : 0;

@@ -20,6 +20,7 @@ struct ctx {
 	 * increasing order, so each conversion continues where the last one stopped */
 	size_t cur_chars, cur_byte;
 	int cur_line;
+	int last_line; /* the file line of the text's last line: no mark is put past it */
 };
 
 void rt_ynode_free(struct rt_ynode *n)
@@ -75,8 +76,7 @@ static int line_of_offset(const struct ctx *c, size_t offset)
 static int file_line(struct ctx *c, const yaml_mark_t *m)
 {
 	int line = line_of_index(c, m->index);
-	int last = line_of_offset(c, c->len);
-	return line > last ? last : line;
+	return line > c->last_line ? c->last_line : line;
 }
 
 static int yaml_error(struct ctx *c)
@@ -244,6 +244,7 @@ int rt_yaml_parse_libyaml(const char *path, const char *text, size_t len, int ba
 	c.base_line = base_line;
 	c.text = text;
 	c.len = len;
+	c.last_line = line_of_offset(&c, len);
 	if (!yaml_parser_initialize(&c.parser))
 		return rt_error_set(RT_ENOMEM, "out of memory");
 	yaml_parser_set_input_string(&c.parser, (const unsigned char *)text, len);
