@@ -467,3 +467,39 @@ no_secret() {
 		fi
 	done
 }
+
+# The output modes the password tests try (commas for spaces): -v, -v --json and -q;
+# under valgrind -v only, to stay within run-all.sh's time limit.
+OUTPUT_MODES="-v -v,--json -q"
+[ "$VALGRIND" = 1 ] && OUTPUT_MODES="-v"
+
+# secret_run MODE EXIT EXIT_JSON ARGS...: retort ARGS in MODE (one of $OUTPUT_MODES); it
+# shows no password (no_secret) and exits with EXIT, or EXIT_JSON under --json.
+secret_run() {
+	_sr_mode=$(echo "$1" | tr , ' ')
+	_sr_want=$2
+	_sr_want_json=$3
+	shift 3
+	# shellcheck disable=SC2086
+	run retort $_sr_mode "$@"
+	no_secret
+	case $_sr_mode in *--json*) expect_exit "$_sr_want_json" ;; *) expect_exit "$_sr_want" ;; esac
+}
+
+# The fast stress tests (t3100, t3200): their seed ($STRESS_SEED, else random; below
+# 10^9 as tests/stress/ takes it), and their summary file (build/stress-summary.txt, or
+# $STRESS_SUMMARY), where each run replaces its own lines.
+stress_seed() {
+	_seed=${STRESS_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+	echo $((_seed % 1000000000))
+}
+STRESS_SUMMARY_FILE=${STRESS_SUMMARY:-$CLI_TESTS_DIR/../../build/stress-summary.txt}
+
+# stress_summary_drop REGEX: removes the summary's lines matching REGEX (a run's old figures).
+stress_summary_drop() {
+	mkdir -p "$(dirname "$STRESS_SUMMARY_FILE")"
+	if [ -f "$STRESS_SUMMARY_FILE" ]; then
+		grep -v -E "$1" "$STRESS_SUMMARY_FILE" >"$STRESS_SUMMARY_FILE.new"
+		mv "$STRESS_SUMMARY_FILE.new" "$STRESS_SUMMARY_FILE"
+	fi
+}

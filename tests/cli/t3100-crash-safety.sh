@@ -21,10 +21,9 @@
 
 STRESS_DIR=$(cd "$CLI_TESTS_DIR/../stress" && pwd)
 CRASH=$STRESS_DIR/crash.py
-SEED=${STRESS_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
-SEED=$((SEED % 1000000000))
+SEED=$(stress_seed)
 KILLS=${STRESS_KILLS:-20}
-SUMMARY=${STRESS_SUMMARY:-$CLI_TESTS_DIR/../../build/stress-summary.txt}
+SUMMARY=$STRESS_SUMMARY_FILE
 # kills are process kills, not power losses: a tmpfs keeps the SQLite runs short and
 # independent of the disk's load without changing what a kill can leave behind
 WORK=${STRESS_WORKDIR:-}
@@ -32,11 +31,7 @@ if [ -z "$WORK" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then WORK=/dev/shm; fi
 [ -n "$WORK" ] || WORK=$_T_ROOT
 echo "# seed $SEED (replay with STRESS_SEED=$SEED), $KILLS kill points per backend and mode"
 
-mkdir -p "$(dirname "$SUMMARY")"
-if [ -f "$SUMMARY" ]; then
-	grep -v -E '^make test: (crash|pgstop|selftest) ' "$SUMMARY" >"$SUMMARY.new"
-	mv "$SUMMARY.new" "$SUMMARY"
-fi
+stress_summary_drop '^make test: (crash|pgstop|selftest) '
 
 # crash ARGS...: crash.py with the binary, the seed, the work directory and the summary.
 crash() {

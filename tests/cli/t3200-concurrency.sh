@@ -19,18 +19,13 @@
 . "$(dirname "$0")/pg-lib.sh"
 
 STRESS_DIR=$(cd "$CLI_TESTS_DIR/../stress" && pwd)
-SEED=${STRESS_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
-SEED=$((SEED % 1000000000))
+SEED=$(stress_seed)
 ROUNDS=${STRESS_ROUNDS:-2}
-SUMMARY=${STRESS_SUMMARY:-$CLI_TESTS_DIR/../../build/stress-summary.txt}
+SUMMARY=$STRESS_SUMMARY_FILE
 WORK=${STRESS_WORKDIR:-$_T_ROOT}
 echo "# seed $SEED (replay with STRESS_SEED=$SEED), $ROUNDS rounds per backend"
 
-mkdir -p "$(dirname "$SUMMARY")"
-if [ -f "$SUMMARY" ]; then
-	grep -v -E '^make test: concurrency ' "$SUMMARY" >"$SUMMARY.new"
-	mv "$SUMMARY.new" "$SUMMARY"
-fi
+stress_summary_drop '^make test: concurrency '
 
 conc() {
 	run timeout -k 5 600 python3 "$STRESS_DIR/concurrency.py" --retort "$RETORT" --seed "$SEED" \

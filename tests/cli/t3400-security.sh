@@ -85,11 +85,6 @@ upgrade --sql a1:a2|0|2
 downgrade --sql a2:a1|0|2
 stamp --sql base:a2|0|2"
 
-# The output modes of every_command (commas for spaces): -v, -v --json and -q; under
-# valgrind -v only, to stay within run-all.sh's time limit.
-OUTPUT_MODES="-v -v,--json -q"
-[ "$VALGRIND" = 1 ] && OUTPUT_MODES="-v"
-
 # every_command [ENV=VALUE...] -- [GLOBAL OPTIONS...]: each command of ALL_COMMANDS, in a
 # fresh copy of the project in ./tmpl, with the settings given, with -v, with -v --json
 # and with -q: none may show the password; each exits as listed.
@@ -110,13 +105,10 @@ every_command() {
 			_want_json=${_want#*|}
 			_want=${_want%%|*}
 			for _mode in $OUTPUT_MODES; do
-				_mode=$(echo "$_mode" | tr , ' ')
 				rm -rf w
 				cp -R tmpl w && cd w || fail "setup: cannot copy the project"
 				# shellcheck disable=SC2086
-				run retort $_mode "$@" $_c
-				no_secret
-				case $_mode in *--json*) expect_exit "$_want_json" ;; *) expect_exit "$_want" ;; esac
+				secret_run "$_mode" "$_want" "$_want_json" "$@" $_c
 				# nothing written anywhere holds it either (but the config, which does)
 				no_secret $(find . -type f ! -path ./retort.yaml)
 				if find . | grep -q -F -e "S3cr3t"; then

@@ -94,11 +94,6 @@ WRITERS="init newproj|0|0
 revision -m r --head a2|0|0
 merge -m m heads|0|0"
 
-# The output modes of every_command (commas for spaces): -v, -v --json and -q; under
-# valgrind -v only, to stay within run-all.sh's time limit.
-OUTPUT_MODES="-v -v,--json -q"
-[ "$VALGRIND" = 1 ] && OUTPUT_MODES="-v"
-
 # every_command [ENV=VALUE...] -- [GLOBAL OPTIONS...]: SEQUENCE then WRITERS with -v, with
 # -v --json and with -q, with these settings; no output shows the password, each exits as
 # listed; then the history table holds it in no row.
@@ -113,7 +108,6 @@ every_command() {
 		export EDITOR
 		set -f
 		for _mode in $OUTPUT_MODES; do
-			_mode=$(echo "$_mode" | tr , ' ')
 			printf '%s\n%s\n' "$SEQUENCE" "$WRITERS" >"$_T_ROOT/commands"
 			while IFS= read -r _line; do
 				_c=${_line%%|*}
@@ -133,9 +127,7 @@ $_line
 						fail "setup: cannot copy the project"
 				fi
 				# shellcheck disable=SC2086
-				run retort $_mode "$@" $_c
-				no_secret
-				case $_mode in *--json*) expect_exit "$_want_json" ;; *) expect_exit "$_want" ;; esac
+				secret_run "$_mode" "$_want" "$_want_json" "$@" $_c
 				if [ -n "$_scratch" ]; then cd "$_home" || fail "cd back"; fi
 			done <"$_T_ROOT/commands"
 		done
