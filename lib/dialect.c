@@ -323,8 +323,9 @@ int rt_sql_offline_prologue(struct rt_buf *b, enum rt_dialect d, const struct rt
 	(void)cfg;
 	if (d == RT_DIALECT_POSTGRESQL)
 		return rt_buf_puts(b, "\\set ON_ERROR_STOP on\n");
+	/* sqlite3 honours dot-commands in scripts: stop at the first error even without -bail */
 	return rt_buf_puts(
-		b, "CREATE TEMP TABLE " SQLITE_CHECK_TABLE " (ok INTEGER CONSTRAINT "
+		b, ".bail on\nCREATE TEMP TABLE " SQLITE_CHECK_TABLE " (ok INTEGER CONSTRAINT "
 		   "\"retort: a version table change did not affect exactly one row; the database is not where this script expects it\" "
 		   "CHECK (ok));\n");
 }

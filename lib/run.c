@@ -645,7 +645,7 @@ int rt_offline_sql(const struct rt_graph *g, const struct rt_plan *plan, const s
 	           plan->n == 1 ? "" : "s", g->dialect == RT_DIALECT_SQLITE ? "sqlite" : "postgresql",
 	           g->cfg->transaction == RT_TXN_ALL ? "all" : "per-revision");
 	if (rc == 0 && g->dialect == RT_DIALECT_SQLITE)
-		rc = emit(&r, "-- run with: sqlite3 -bail DATABASE < this-file.sql\n");
+		rc = emit(&r, "-- run with: sqlite3 DATABASE < this-file.sql\n");
 	else if (rc == 0)
 		rc = emit(&r, "-- run with: psql -v ON_ERROR_STOP=1 -f this-file.sql\n");
 	if (rc == 0)
