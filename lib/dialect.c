@@ -238,6 +238,45 @@ int rt_sql_history_finish(struct rt_buf *b, enum rt_dialect d, const struct rt_c
 	return rc ? rc : where_running_row(b, d, cfg, revision);
 }
 
+int rt_sql_history_record(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                          const struct rt_history_event *ev, const char *status, int statement_index,
+                          const char *error, const char *started, double duration_ms)
+{
+	int pg = d == RT_DIALECT_POSTGRESQL;
+	int rc = rt_buf_puts(b, "INSERT INTO ");
+	if (rc == 0)
+		rc = rt_sql_table(b, d, cfg, 1);
+	if (rc == 0)
+		rc = rt_buf_puts(b, " (revision, direction, status, checksum, statement_index, error, "
+		                    "started_at, finished_at, duration_ms, retort_version) VALUES (");
+	if (rc == 0)
+		rc = rt_sql_literal(b, ev->revision);
+	if (rc == 0)
+		rc = rt_buf_puts(b, ", ");
+	if (rc == 0)
+		rc = rt_sql_literal(b, ev->direction);
+	if (rc == 0)
+		rc = rt_buf_puts(b, ", ");
+	if (rc == 0)
+		rc = rt_sql_literal(b, status);
+	if (rc == 0)
+		rc = rt_buf_puts(b, ", ");
+	if (rc == 0)
+		rc = ev->checksum ? rt_sql_literal(b, ev->checksum) : rt_buf_puts(b, "NULL");
+	if (rc == 0)
+		rc = statement_index >= 0 ? rt_buf_addf(b, ", %d, ", statement_index) : rt_buf_puts(b, ", NULL, ");
+	if (rc == 0)
+		rc = error ? rt_sql_literal(b, error) : rt_buf_puts(b, "NULL");
+	if (rc == 0)
+		rc = rt_buf_puts(b, ", ");
+	if (rc == 0)
+		rc = rt_sql_literal(b, started);
+	if (rc == 0)
+		rc = rt_buf_addf(b, "%s, %s, %.3f, '%s')", pg ? "::timestamptz" : "",
+		                 pg ? "clock_timestamp()" : SQLITE_NOW, duration_ms, RT_VERSION);
+	return rc;
+}
+
 int rt_sql_history_progress(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
                             const char *revision, int statement_index)
 {

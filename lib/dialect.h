@@ -37,6 +37,11 @@ int rt_sql_history_start(struct rt_buf *b, enum rt_dialect d, const struct rt_co
 int rt_sql_history_finish(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
                           const char *revision, const char *status, int statement_index,
                           const char *error);
+/* A whole history row in one INSERT: a run that began at started (rt_utc_now_iso_ms text),
+ * took duration_ms and ends now with status. error may be NULL; statement_index -1 for NULL. */
+int rt_sql_history_record(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                          const struct rt_history_event *ev, const char *status, int statement_index,
+                          const char *error, const char *started, double duration_ms);
 int rt_sql_history_progress(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
                             const char *revision, int statement_index);
 int rt_sql_select_heads(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg);

@@ -107,6 +107,8 @@ double rt_now_ms(void);          /* monotonic milliseconds */
 void rt_sleep_ms(long ms);
 /* The current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
 void rt_utc_now_iso(char out[32]);
+/* The same with milliseconds: "YYYY-MM-DDTHH:MM:SS.mmmZ" (the format of history times). */
+void rt_utc_now_iso_ms(char out[32]);
 
 /* random.c: n random bytes from the kernel */
 int rt_random_bytes(void *buf, size_t n);

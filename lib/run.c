@@ -308,8 +308,10 @@ static int stamp_body(struct runner *r, const struct rt_step *st)
 }
 
 /* After a failed transactional unit was rolled back: a 'failed' history row for the step
- * that failed, in a statement of its own. Keeps the error slot as it was. */
-static void record_failure(struct runner *r, const struct rt_step *st, int stmt_index)
+ * that failed, begun at started (wall clock) and lasting ms, in a statement of its own.
+ * Keeps the error slot as it was. */
+static void record_failure(struct runner *r, const struct rt_step *st, int stmt_index,
+                           const char *started, double ms)
 {
 	struct rt_error saved;
 	struct rt_buf b = RT_BUF_INIT;
@@ -323,12 +325,8 @@ static void record_failure(struct runner *r, const struct rt_step *st, int stmt_
 	he.direction = direction_name(st->direction);
 	he.checksum = st->rev->script->checksum;
 	err = rt_strndup(saved.message ? saved.message : "", 2000);
-	if (err && rt_sql_history_start(&b, r->d, r->cfg, &he, "running", -1) == 0 &&
-	    r->db->ops->exec(r->db, b.ptr, NULL, 0, NULL) == 0) {
-		rt_buf_clear(&b);
-		if (rt_sql_history_finish(&b, r->d, r->cfg, he.revision, "failed", stmt_index, err) == 0)
-			r->db->ops->exec(r->db, b.ptr, NULL, 0, NULL);
-	}
+	if (err && rt_sql_history_record(&b, r->d, r->cfg, &he, "failed", stmt_index, err, started, ms) == 0)
+		r->db->ops->exec(r->db, b.ptr, NULL, 0, NULL);
 	free(err);
 	rt_buf_release(&b);
 	rt_error_restore(&saved);
@@ -371,38 +369,58 @@ static void fire_end(const struct runner *r, const struct rt_step *st, int statu
 		r->ev->step_end(r->ev->ctx, st, status, ms);
 }
 
-/* A unit of consecutive transactional steps [first, last). */
+/* When a step of a transactional unit began (its first attempt), and how long its last
+ * attempt took. */
+struct step_clock {
+	char started[32]; /* wall clock, for the history row */
+	double t0;        /* monotonic, at the first attempt */
+	double ms;
+};
+
+/* One attempt at the steps [first, last) in one transaction; *failed is the step it was at. */
+static int txn_attempt(struct runner *r, struct rt_step *steps, size_t first, size_t last,
+                       struct step_clock *clk, int attempt, size_t *failed)
+{
+	int rc = frame_comment(r, &steps[first]);
+
+	if (rc == 0)
+		rc = begin(r);
+	for (size_t i = first; rc == 0 && i < last; i++) {
+		double t0 = rt_now_ms();
+		*failed = i;
+		if (attempt == 0) {
+			rt_utc_now_iso_ms(clk[i - first].started);
+			clk[i - first].t0 = t0;
+			fire_begin(r, &steps[i]);
+		}
+		if (i > first && (rc = frame_comment(r, &steps[i])) < 0)
+			break;
+		rc = steps[i].direction == RT_STAMP ? stamp_body(r, &steps[i]) : step_body(r, &steps[i]);
+		clk[i - first].ms = rt_now_ms() - t0;
+	}
+	if (rc == 0) {
+		double t0 = rt_now_ms();
+		if ((rc = commit(r)) == 0)
+			clk[last - 1 - first].ms += rt_now_ms() - t0;
+	}
+	return rc;
+}
+
+/* A unit of consecutive transactional steps [first, last), retried after lock timeouts. */
 static int run_txn_unit(struct runner *r, struct rt_step *steps, size_t first, size_t last)
 {
 	int attempt = 0, rc;
 	size_t failed = first;
-	double *ms = rt_calloc(last - first, sizeof(double));
+	struct step_clock *clk = rt_calloc(last - first, sizeof(*clk)), *fc;
 
-	if (!ms)
+	if (!clk)
 		return RT_ENOMEM;
 	for (;;) {
-		rc = frame_comment(r, &steps[first]);
-		if (rc == 0)
-			rc = begin(r);
-		for (size_t i = first; rc == 0 && i < last; i++) {
-			double t0 = rt_now_ms();
-			failed = i;
-			if (attempt == 0)
-				fire_begin(r, &steps[i]);
-			if (i > first && (rc = frame_comment(r, &steps[i])) < 0)
-				break;
-			rc = steps[i].direction == RT_STAMP ? stamp_body(r, &steps[i]) : step_body(r, &steps[i]);
-			ms[i - first] = rt_now_ms() - t0;
-		}
-		if (rc == 0) {
-			double t0 = rt_now_ms();
-			if ((rc = commit(r)) == 0) {
-				ms[last - 1 - first] += rt_now_ms() - t0;
-				for (size_t i = first; i < last; i++)
-					fire_end(r, &steps[i], 0, ms[i - first]);
-				free(ms);
-				return 0;
-			}
+		if ((rc = txn_attempt(r, steps, first, last, clk, attempt, &failed)) == 0) {
+			for (size_t i = first; i < last; i++)
+				fire_end(r, &steps[i], 0, clk[i - first].ms);
+			free(clk);
+			return 0;
 		}
 		rollback(r);
 		if (retryable(r) && attempt < r->cfg->postgresql.lock_retries) {
@@ -415,9 +433,14 @@ static int run_txn_unit(struct runner *r, struct rt_step *steps, size_t first, s
 			rt_error_prefix("gave up after %d attempts", attempt + 1);
 		break;
 	}
-	record_failure(r, &steps[failed], -1);
-	fire_end(r, &steps[failed], rc, ms[failed - first]);
-	free(ms);
+	fc = &clk[failed - first];
+	if (!fc->started[0]) { /* interrupted during a backoff: the step never began */
+		rt_utc_now_iso_ms(fc->started);
+		fc->t0 = rt_now_ms();
+	}
+	record_failure(r, &steps[failed], -1, fc->started, rt_now_ms() - fc->t0);
+	fire_end(r, &steps[failed], rc, fc->ms);
+	free(clk);
 	return rc;
 }
 

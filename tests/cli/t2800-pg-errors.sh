@@ -167,4 +167,15 @@ test_case "the server's NOTICEs and WARNINGs are shown, not taken for errors"
 	expect_stderr_empty
 )
 
+test_case "a failed revision's history row records its real start and duration"
+(
+	pg_case
+	pg_project
+	rev_lines a1 null "SELECT pg_sleep(1.2);" "INSERT INTO nosuch VALUES (1);"
+	run retort upgrade head
+	expect_exit 1
+	expect_eq "$(psql_db "SELECT duration_ms >= 1100 AND finished_at - started_at >= interval '1.1 s'
+	                      FROM retort_version_history WHERE status = 'failed'")" t "duration and times"
+)
+
 test_done
