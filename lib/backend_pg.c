@@ -4,7 +4,8 @@
  * db.c opens it for postgresql:// and postgres:// URLs and libpq keyword strings, which
  * go to libpq unchanged so that every libpq environment variable, ~/.pgpass and service
  * files work; application_name is always "retort", for whoever looks at
- * pg_stat_activity. Each statement is sent alone with PQexec. Failures become RT_EDB
+ * pg_stat_activity. Each statement of a revision is sent alone with PQexecParams (the
+ * extended protocol, which refuses several commands in one string). Failures become RT_EDB
  * with the server's message, SQLSTATE, detail and hint, and for syntax errors a
  * psql-like context with a caret under the offending character. rt_interrupt() cancels
  * the statement in progress through PQcancel. The migration lock is a session advisory
@@ -383,7 +384,9 @@ static int pg_exec(struct rt_db *db, const char *sql, const char *path, int line
 
 	if (changes)
 		*changes = -1;
-	res = PQexec(p->conn, sql);
+	/* a revision's statement goes alone through the extended query protocol, which refuses
+	 * a string holding more than one command; retort's own may hold several */
+	res = path ? PQexecParams(p->conn, sql, 0, NULL, NULL, NULL, NULL, 0) : PQexec(p->conn, sql);
 	if (is_copy(res))
 		return copy_refused(p, res, path, line);
 	if (!result_ok(res))

@@ -339,6 +339,19 @@ static const char *skip_blank(const char *p)
 	return p;
 }
 
+/* p past blanks and comments: where the next statement's first token is. */
+static const char *skip_comments(const char *p)
+{
+	for (p = skip_blank(p);; p = skip_blank(p)) {
+		if (p[0] == '-' && p[1] == '-')
+			p += strcspn(p, "\n");
+		else if (p[0] == '/' && p[1] == '*' && strstr(p + 2, "*/"))
+			p = strstr(p + 2, "*/") + 2;
+		else
+			return p;
+	}
+}
+
 static int count_lines(const char *from, const char *to)
 {
 	int n = 0;
@@ -416,12 +429,13 @@ out:
 	return rc;
 }
 
-/* Runs every statement of sql: rows go to fn (may be NULL), changed rows add to *changes. */
+/* Runs every statement of sql: rows go to fn (may be NULL), changed rows add to *changes.
+ * A revision's statement (path not NULL) must be a single statement. */
 static int run(struct sqlite_db *s, const char *sql, const char *path, int line, rt_row_fn fn,
                void *ctx, long *changes)
 {
 	const char *first = skip_blank(sql), *cur = first;
-	int stop = 0;
+	int stop = 0, ran = 0;
 
 	if (changes)
 		*changes = 0;
@@ -439,6 +453,13 @@ static int run(struct sqlite_db *s, const char *sql, const char *path, int line,
 		if (!st) { /* only a comment */
 			cur = skip_blank(tail);
 			continue;
+		}
+		if (path && ran++ > 0) { /* a revision's statement is one statement */
+			sqlite3_finalize(st);
+			stmt_line = line + count_lines(first, skip_comments(cur));
+			rt_error_set(RT_EDB, "%s:%d: more than one statement in one piece of SQL", path, stmt_line);
+			rt_error_set_location(path, stmt_line);
+			return RT_EDB;
 		}
 		rc = step_all(st, fn, ctx, &stop);
 		if (rc == RT_ENOMEM) {

@@ -148,6 +148,44 @@ static void txn_keyword(const char *sql, char *out, size_t size)
 		memcpy(out + o, " TRANSACTION", 13);
 }
 
+/* A variable's value must not change where its statement ends: "x'); DROP TABLE t; --"
+ * would otherwise smuggle in statements of its own. Sets st's flags for the new text. */
+static int still_one_statement(const char *path, struct rt_stmt *st, const char *sql,
+                               enum rt_dialect dialect)
+{
+	struct rt_stmt *parts = NULL;
+	size_t n = 0;
+	int rc = rt_sql_split(dialect, path, sql, strlen(sql), st->line, &parts, &n);
+
+	if (rc == RT_ENOMEM)
+		return rc;
+	if (rc == 0 && n == 1) {
+		st->flags = parts[0].flags;
+		rt_stmts_free(parts, n);
+		return 0;
+	}
+	rt_stmts_free(parts, n);
+	if (rc < 0) {
+		/* the splitter's message, without its "path:line: " */
+		const char *m = rt_error_last()->message;
+		size_t pl = strlen(path);
+		char *why;
+		if (strncmp(m, path, pl) == 0 && m[pl] == ':' && strstr(m + pl + 1, ": "))
+			m = strstr(m + pl + 1, ": ") + 2;
+		if (!(why = rt_strdup(m)))
+			return RT_ENOMEM;
+		rt_error_set(RT_EINPUT, "%s:%d: a variable's value breaks this statement: %s", path,
+		             st->line, why);
+		free(why);
+	} else
+		rt_error_set(RT_EINPUT, "%s:%d: a variable's value turns this statement into %zu statements",
+		             path, st->line, n);
+	rt_error_set_location(path, st->line);
+	rt_error_set_hint("A value is inserted as it is: quote it with ${NAME:literal} (a SQL string) or "
+	                  "${NAME:ident} (an identifier), or fix the value.");
+	return RT_EINPUT;
+}
+
 static int parse_section(struct rt_script *s, struct rt_section *sec, const char *text,
                          size_t start, size_t end, int line, enum rt_dialect dialect,
                          const struct rt_config *cfg)
@@ -165,8 +203,10 @@ static int parse_section(struct rt_script *s, struct rt_section *sec, const char
 		if ((rc = rt_vars_substitute_dialect(dialect, st->sql, st->len, cfg, s->path, st->line,
 		                                     &sql)) < 0)
 			return rc;
-		if (strcmp(sql, st->sql) != 0)
-			st->flags = rt_sql_classify(dialect, sql);
+		if (strcmp(sql, st->sql) != 0 && (rc = still_one_statement(s->path, st, sql, dialect)) < 0) {
+			free(sql);
+			return rc;
+		}
 		free(st->sql);
 		st->sql = sql;
 		st->len = strlen(sql);

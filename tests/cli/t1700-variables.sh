@@ -154,4 +154,65 @@ test_case "-x without = or with a bad name is bad usage"
 	expect_file_missing app.db
 )
 
+EVIL="x'); CREATE TABLE injected(i int); --"
+
+inject_project() {
+	new_project
+	write_rev r1 null "" "CREATE TABLE t (k TEXT, v TEXT);
+INSERT INTO t VALUES ('role', '\${role}');" "DROP TABLE t;"
+}
+
+test_case "a value that would add a statement is refused, online and offline, before anything runs"
+(
+	inject_project
+	run retort -x "role=$EVIL" upgrade head
+	expect_exit 2
+	expect_stderr_contains "versions/r1_rev.sql:10: a variable's value turns this statement into 2 statements"
+	expect_stderr_contains '${NAME:literal}'
+	expect_eq "$(tables_of app.db)" "" "tables"
+	run retort -x "role=$EVIL" upgrade --sql head
+	expect_exit 2
+	expect_stdout_empty
+	expect_stderr_contains "turns this statement into 2 statements"
+	run retort -x "role=$EVIL" check
+	expect_exit 2
+	expect_stdout_contains "versions/r1_rev.sql:10: a variable's value turns this statement into 2 statements"
+)
+
+test_case "a value that opens a string it does not close is refused"
+(
+	inject_project
+	run retort -x "role=it's" upgrade head
+	expect_exit 2
+	expect_stderr_contains "versions/r1_rev.sql:10: a variable's value breaks this statement: unterminated"
+	expect_eq "$(tables_of app.db)" "" "tables"
+)
+
+test_case "\${name:literal} and \${name:ident} quote the value"
+(
+	new_project
+	write_rev r1 null "" "CREATE TABLE \${tbl:ident} (v TEXT);
+INSERT INTO \${tbl:ident} VALUES (\${role:literal});" "DROP TABLE \${tbl:ident};"
+	run retort -x "role=$EVIL" -x 'tbl=odd "name"' upgrade head
+	expect_exit 0
+	expect_eq "$(sql app.db 'SELECT v FROM "odd ""name"""')" "$EVIL" "the value, stored as it is"
+	expect_eq "$(tables_of app.db)" 'odd "name"' "tables"
+	run retort -x "role=$EVIL" -x 'tbl=odd "name"' upgrade --sql base:head
+	expect_exit 0
+	cp "$RUN_STDOUT" up.sql
+	run sqlite3 offline.db <up.sql
+	expect_exit 0
+	expect_eq "$(sql offline.db 'SELECT v FROM "odd ""name"""')" "$EVIL" "the value, offline"
+	expect_eq "$(tables_of offline.db)" 'odd "name"' "tables, offline"
+)
+
+test_case "an unknown form is an error naming file and line"
+(
+	new_project
+	write_rev r1 null "" "SELECT '\${role:quoted}';"
+	run retort -x role=a upgrade head
+	expect_exit 2
+	expect_stderr_contains "versions/r1_rev.sql:9: unknown variable form '\${role:quoted}'"
+)
+
 test_done

@@ -178,4 +178,22 @@ test_case "a failed revision's history row records its real start and duration"
 	                      FROM retort_version_history WHERE status = 'failed'")" t "duration and times"
 )
 
+test_case "a variable cannot smuggle in a statement; \${name:literal} keeps the value as data"
+(
+	pg_case
+	pg_project
+	evil="x'); CREATE TABLE injected(i int); --"
+	rev_lines a1 null "CREATE TABLE t (v text);" "INSERT INTO t VALUES ('\${role}');"
+	run retort -x "role=$evil" upgrade head
+	expect_exit 2
+	expect_stderr_contains "versions/a1_rev.sql:7: a variable's value turns this statement into 2 statements"
+	expect_eq "$(pg_tables)" "" "tables"
+	rev_lines a1 null "CREATE TABLE t (v text);" "INSERT INTO t VALUES (\${role:literal});" \
+		"INSERT INTO t VALUES (\${slash:literal});"
+	run retort -x "role=$evil" -x 'slash=a\b' upgrade head
+	expect_exit 0
+	expect_eq "$(pq "SELECT string_agg(v, '|' ORDER BY v) FROM t")" "a\\b|$evil" "the values"
+	expect_eq "$(pg_tables)" "t" "tables"
+)
+
 test_done

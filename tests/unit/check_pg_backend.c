@@ -313,6 +313,25 @@ START_TEST(test_exec_and_query)
 }
 END_TEST
 
+/* A revision's statement goes through the extended protocol: one command per string, so a
+ * value that smuggled in a second statement cannot run; retort's own may hold several. */
+START_TEST(test_one_command_per_statement)
+{
+	struct rt_db *db = open_db();
+	int exists = -1;
+
+	ck_assert_int_eq(db->ops->exec(db, "CREATE TABLE a (i int); CREATE TABLE injected (i int)",
+	                               "versions/x.sql", 4, NULL), RT_EDB);
+	starts_with(rt_error_last()->message, "versions/x.sql:4: cannot insert multiple commands");
+	ck_assert_int_eq(db->ops->table_exists(db, NULL, "injected", &exists), 0);
+	ck_assert_int_eq(exists, 0);
+	ck_assert_int_eq(db->ops->exec(db, "CREATE TABLE b (i int); CREATE TABLE c (i int)", NULL, 0, NULL), 0);
+	ck_assert_int_eq(db->ops->table_exists(db, NULL, "c", &exists), 0);
+	ck_assert_int_eq(exists, 1);
+	db->ops->close(db);
+}
+END_TEST
+
 START_TEST(test_readonly_open_connects)
 {
 	struct rt_db *db = NULL;
@@ -1012,6 +1031,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_exec_and_query);
+	tcase_add_test(tc, test_one_command_per_statement);
 	tcase_add_test(tc, test_readonly_open_connects);
 	tcase_add_test(tc, test_application_name);
 	tcase_add_test(tc, test_syntax_error_caret);

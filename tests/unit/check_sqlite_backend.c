@@ -215,6 +215,22 @@ START_TEST(test_changes)
 }
 END_TEST
 
+/* A revision's statement (with a path) is one statement: a second one is refused before
+ * it runs; retort's own SQL (no path) may hold several. */
+START_TEST(test_one_statement_per_revision_statement)
+{
+	struct rt_db *db = open_db(&cfg, 0);
+
+	ck_assert_int_eq(db->ops->exec(db, "CREATE TABLE a (i); -- c\n CREATE TABLE injected (i)",
+	                               "versions/x.sql", 4, NULL), RT_EDB);
+	ck_assert_str_eq(rt_error_last()->message,
+	                 "versions/x.sql:5: more than one statement in one piece of SQL");
+	ck_assert_query(db, "SELECT count(*) FROM sqlite_master WHERE name = 'injected'", "0\n");
+	ck_assert_int_eq(db->ops->exec(db, "CREATE TABLE b (i); -- only a comment after it", "v.sql", 1, NULL), 0);
+	db->ops->close(db);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
 	struct rt_db *db = open_db(&cfg, 0);
@@ -808,6 +824,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_ops_table);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_changes);
+	tcase_add_test(tc, test_one_statement_per_revision_statement);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_error_context_ten_lines);
 	tcase_add_test(tc, test_no_url);

@@ -4,6 +4,7 @@
  * untouched; undefined names reported with their line.
  */
 #include "unit.h"
+#include "sql_lex.h"
 
 static struct rt_var vars[] = {
 	{ "schema", "app" },
@@ -11,6 +12,9 @@ static struct rt_var vars[] = {
 	{ "_x1", "v'q" },
 	{ "empty", "" },
 	{ "ref", "${schema}" },
+	{ "evil", "x'); DROP TABLE t; --" },
+	{ "quoted", "my \"table\"" },
+	{ "slash", "a\\b'c" },
 };
 
 static struct rt_config make_cfg(void)
@@ -122,6 +126,31 @@ START_TEST(test_undefined)
 }
 END_TEST
 
+START_TEST(test_quoting_forms)
+{
+	struct rt_config cfg = make_cfg();
+	char *out = NULL;
+
+	subst("SELECT ${evil:literal}", "SELECT 'x''); DROP TABLE t; --'");
+	subst("CREATE TABLE ${quoted:ident} ()", "CREATE TABLE \"my \"\"table\"\"\" ()");
+	subst("${owner:ident}.${owner:literal}", "\"alice\".'alice'");
+	subst("${empty:literal}${empty:ident}", "''\"\"");
+	/* PostgreSQL: a backslash gets an E'' string, right whatever standard_conforming_strings */
+	subst("SELECT ${slash:literal}", "SELECT E'a\\\\b''c'");
+	ck_assert_int_eq(rt_vars_substitute_dialect(RT_DIALECT_SQLITE, "${slash:literal}", 16, &cfg,
+	                                            "v/a.sql", 1, &out), 0);
+	ck_assert_str_eq(out, "'a\\b''c'");
+	free(out);
+	/* not references: left alone */
+	subst("${owner:}", "${owner:}");
+	subst("${owner: ident}", "${owner: ident}");
+	subst_fails(&cfg, "SELECT 1,\n ${owner:literl}", 3, "v/a.sql:4: unknown variable form '${owner:literl}'", 4);
+	ck_assert_str_eq(rt_error_last()->hint, "Write ${owner} for the value as it is, ${owner:literal} for a "
+	                 "quoted SQL string or ${owner:ident} for a quoted identifier.");
+	subst_fails(&cfg, "${nope:ident}", 1, "v/a.sql:1: undefined variable '${nope}'", 1);
+}
+END_TEST
+
 START_TEST(test_length_bounds)
 {
 	struct rt_config cfg = make_cfg();
@@ -169,6 +198,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_not_in_comments);
 	tcase_add_test(tc, test_other_dollars_untouched);
 	tcase_add_test(tc, test_undefined);
+	tcase_add_test(tc, test_quoting_forms);
 	tcase_add_test(tc, test_length_bounds);
 	tcase_add_test(tc, test_out_of_memory);
 	suite_add_tcase(s, tc);
