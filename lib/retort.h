@@ -231,6 +231,7 @@ struct rt_stmt {
 	size_t len;
 	const char *path; /* the revision file (borrowed from the script) */
 	int line;         /* 1-based line of its first token in the file */
+	int column;       /* 1-based column (in characters) of its first token */
 	unsigned flags;
 };
 

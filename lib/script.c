@@ -210,6 +210,8 @@ static int parse_section(struct rt_script *s, struct rt_section *sec, const char
 		free(st->sql);
 		st->sql = sql;
 		st->len = strlen(sql);
+		if ((rc = rt_sql_check_client_commands(dialect, s->path, st)) < 0)
+			return rc;
 		if (st->flags & RT_STMT_TXN_CONTROL) {
 			char kw[32];
 			txn_keyword(sql, kw, sizeof(kw));

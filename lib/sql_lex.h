@@ -113,6 +113,10 @@ unsigned rt_sql_classify(enum rt_dialect dialect, const char *sql);
 unsigned rt_sql_classify_sqlite(const char *sql);
 unsigned rt_sql_classify_pg(const char *sql);
 
+/* sql_meta.c: RT_EINPUT (naming path and line) when the statement holds a command of the
+ * dialect's own client: a psql backslash meta-command, or a sqlite3 dot-command. */
+int rt_sql_check_client_commands(enum rt_dialect d, const char *path, const struct rt_stmt *st);
+
 /* rt_vars_substitute() lexing text as dialect does. The public function, which has no
  * dialect parameter, lexes as PostgreSQL; SQLite differs in comments that do not nest,
  * no E'' strings or dollar quotes, and `...` and [...] identifiers. */

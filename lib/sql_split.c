@@ -28,6 +28,9 @@ int rt_stmt_list_add(struct rt_stmt_list *l, const char *path, const char *text,
 	s->len = end - start;
 	s->path = path;
 	s->line = line;
+	s->column = 1;
+	for (size_t i = start; i > 0 && text[i - 1] != '\n'; i--)
+		s->column += ((unsigned char)text[i - 1] & 0xC0) != 0x80;
 	s->flags = flags;
 	return 0;
 }

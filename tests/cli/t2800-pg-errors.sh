@@ -196,4 +196,19 @@ test_case "a variable cannot smuggle in a statement; \${name:literal} keeps the 
 	expect_eq "$(pg_tables)" "t" "tables"
 )
 
+test_case "a psql meta-command is refused online too, before anything runs"
+(
+	pg_case
+	pg_project
+	rev_lines a1 null "CREATE TABLE t (v text);"
+	rev_lines a2 a1 "CREATE TABLE u (v text);" '\connect postgres' "CREATE TABLE w (v text);"
+	run retort upgrade head
+	expect_exit 2
+	expect_stderr_contains "versions/a2_rev.sql:7: psql meta-command '\\connect' in a revision"
+	expect_eq "$(pg_tables)" "" "tables"
+	run retort check
+	expect_exit 2
+	expect_stdout_contains "versions/a2_rev.sql:7: psql meta-command"
+)
+
 test_done
