@@ -66,6 +66,9 @@ struct rt_db_ops {
 	 * which PostgreSQL would not create itself). Called only when they are missing. */
 	int (*prepare_schema)(struct rt_db *db);
 	void (*after_error)(struct rt_db *db, const struct rt_stmt *stmt);
+	/* copy_in: runs a COPY ... FROM STDIN statement of a revision with its data
+	 * (stmt->copy_data); NULL when the backend has no COPY. */
+	int (*copy_in)(struct rt_db *db, const struct rt_stmt *stmt);
 	int (*check)(struct rt_db *db, struct rt_diags *diags);
 };
 

@@ -397,6 +397,57 @@ static int pg_exec(struct rt_db *db, const char *sql, const char *path, int line
 	return rc;
 }
 
+/* The file line of a COPY failure: the server's CONTEXT says "COPY t, line N" for the Nth
+ * data line; without it, the statement's line. */
+static int copy_error_line(const PGresult *res, const struct rt_stmt *st)
+{
+	const char *ctx = res ? PQresultErrorField(res, PG_DIAG_CONTEXT) : NULL;
+	const char *at = ctx ? strstr(ctx, ", line ") : NULL;
+	long n = at ? atol(at + 7) : 0;
+
+	return n > 0 && n < 100000000L ? st->copy_line + (int)n - 1 : st->line;
+}
+
+/* Sends the data in pieces PQputCopyData takes (int lengths), then ends the COPY. */
+static int put_copy_data(PGconn *conn, const char *data, size_t len)
+{
+	const size_t piece = 1 << 20;
+
+	for (size_t off = 0; off < len; off += piece) {
+		size_t n = len - off < piece ? len - off : piece;
+		if (PQputCopyData(conn, data + off, (int)n) != 1)
+			return -1;
+	}
+	if (len > 0 && data[len - 1] != '\n' && PQputCopyData(conn, "\n", 1) != 1)
+		return -1;
+	return PQputCopyEnd(conn, NULL) == 1 ? 0 : -1;
+}
+
+static int pg_copy_in(struct rt_db *db, const struct rt_stmt *st)
+{
+	struct pg_db *p = from_db(db);
+	PGresult *res = PQexecParams(p->conn, st->sql, 0, NULL, NULL, NULL, NULL, 0), *next;
+	int rc = 0;
+
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		rc = result_ok(res) ? rt_error_set(RT_EDB, "%s:%d: the statement did not start a COPY FROM STDIN",
+		                                   st->path, st->line)
+		                    : result_error(p, res, st->sql, st->path, st->line);
+		PQclear(res);
+		return rc;
+	}
+	PQclear(res);
+	if (put_copy_data(p->conn, st->copy_data, st->copy_len) < 0)
+		PQputCopyEnd(p->conn, "retort could not send the data");
+	res = PQgetResult(p->conn);
+	if (!result_ok(res))
+		rc = result_error(p, res, st->sql, st->path, copy_error_line(res, st));
+	PQclear(res);
+	while ((next = PQgetResult(p->conn)) != NULL)
+		PQclear(next);
+	return rc;
+}
+
 int rt_pg_exec_params(struct rt_db *db, const char *sql, int nparams,
                       const char *const *params, PGresult **out)
 {
@@ -864,6 +915,7 @@ const struct rt_db_ops rt_postgresql_ops = {
 	.describe = pg_describe,
 	.before_exec = rt_pg_before_exec,
 	.after_error = rt_pg_after_error,
+	.copy_in = pg_copy_in,
 	.check = rt_pg_check,
 	.prepare_schema = pg_prepare_schema,
 };

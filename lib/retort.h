@@ -223,6 +223,8 @@ enum rt_stmt_flags {
 	RT_STMT_NO_TXN = 1 << 0,     /* cannot run inside a transaction block (PostgreSQL) */
 	RT_STMT_IDEMPOTENT = 1 << 1, /* safe to run again after a partial failure */
 	RT_STMT_TXN_CONTROL = 1 << 2, /* BEGIN, COMMIT, ROLLBACK, SAVEPOINT, END...: retort manages transactions */
+	RT_STMT_COPY_IN = 1 << 3,     /* COPY ... FROM STDIN (PostgreSQL): its data is copy_data */
+	RT_STMT_COPY_OUT = 1 << 4,    /* COPY ... TO STDOUT (PostgreSQL): refused */
 };
 
 /* One SQL statement of a section, variables substituted. */
@@ -233,6 +235,9 @@ struct rt_stmt {
 	int line;         /* 1-based line of its first token in the file */
 	int column;       /* 1-based column (in characters) of its first token */
 	unsigned flags;
+	char *copy_data;  /* COPY ... FROM STDIN: the data lines, without the "\." line (owned), or NULL */
+	size_t copy_len;
+	int copy_line;    /* line of the first data line */
 };
 
 struct rt_section {

@@ -122,7 +122,7 @@ static int secret_in_offline_sql(struct runner *r, const struct rt_stmt *s)
 {
 	const char *var = NULL;
 
-	if (!rt_secret_in(s->sql))
+	if (!rt_secret_in(s->sql) && !(s->copy_data && rt_secret_in(s->copy_data)))
 		return 0;
 	for (size_t i = 0; i < r->cfg->nvars && !var; i++)
 		if (rt_secret_in(r->cfg->vars[i].value))
@@ -135,6 +135,15 @@ static int secret_in_offline_sql(struct runner *r, const struct rt_stmt *s)
 	return RT_EINPUT;
 }
 
+static int emit_copy_data(struct runner *r, const struct rt_stmt *s)
+{
+	int rc = r->w->write(r->w->ctx, s->copy_data, s->copy_len);
+
+	if (rc == 0 && s->copy_len > 0 && s->copy_data[s->copy_len - 1] != '\n')
+		rc = emit(r, "\n");
+	return rc ? rc : emit(r, "\\.\n");
+}
+
 static int run_user(struct runner *r, const struct rt_stmt *s)
 {
 	int rc;
@@ -143,11 +152,16 @@ static int run_user(struct runner *r, const struct rt_stmt *s)
 			return rc;
 		if ((rc = emit(r, s->sql)) == 0)
 			rc = emit(r, ";\n");
+		if (rc == 0 && s->copy_data) /* psql reads the data from the script, as pg_dump's */
+			rc = emit_copy_data(r, s);
 		return rc;
 	}
 	if ((rc = check_interrupt()) < 0)
 		return rc;
-	rc = r->db->ops->exec(r->db, s->sql, s->path, s->line, NULL);
+	if (s->copy_data && r->db->ops->copy_in)
+		rc = r->db->ops->copy_in(r->db, s);
+	else
+		rc = r->db->ops->exec(r->db, s->sql, s->path, s->line, NULL);
 	if (rc < 0 && r->db->ops->after_error)
 		r->db->ops->after_error(r->db, s);
 	return rc;

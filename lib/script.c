@@ -118,6 +118,7 @@ static int scan_directives(const char *path, const char *text, size_t len, size_
 			if ((rc = read_directive(path, text, &tok, &d)) < 0)
 				return rc;
 			if (rc == 1) {
+				lx.copy_state = 0; /* a section's statements start afresh, as its splitter does */
 				if (rt_grow_array(&out->items, &out->cap, out->n + 1, sizeof(d)) < 0)
 					return RT_ENOMEM;
 				out->items[out->n++] = d;
@@ -186,6 +187,26 @@ static int still_one_statement(const char *path, struct rt_stmt *st, const char 
 	return RT_EINPUT;
 }
 
+/* COPY reads its data from the revision (FROM STDIN with the data after it) or the server's
+ * files; nothing would read what COPY ... TO STDOUT sends. */
+static int check_copy(const char *path, const struct rt_stmt *st)
+{
+	if (st->flags & RT_STMT_COPY_OUT) {
+		rt_error_set(RT_EINPUT, "%s:%d: COPY ... TO STDOUT in a revision: nothing would read its output",
+		             path, st->line);
+		rt_error_set_hint("A migration changes the database; to export data, run COPY with psql "
+		                  "outside retort, or COPY TO a file the server can write.");
+	} else if ((st->flags & RT_STMT_COPY_IN) && !st->copy_data) {
+		rt_error_set(RT_EINPUT, "%s:%d: COPY ... FROM STDIN without its data", path, st->line);
+		rt_error_set_hint("End the statement with ';' at the end of its line, put the data lines "
+		                  "after it and end them with a line holding only \\., as pg_dump writes it.");
+	} else {
+		return 0;
+	}
+	rt_error_set_location(path, st->line);
+	return RT_EINPUT;
+}
+
 static int parse_section(struct rt_script *s, struct rt_section *sec, const char *text,
                          size_t start, size_t end, int line, enum rt_dialect dialect,
                          const struct rt_config *cfg)
@@ -211,6 +232,8 @@ static int parse_section(struct rt_script *s, struct rt_section *sec, const char
 		st->sql = sql;
 		st->len = strlen(sql);
 		if ((rc = rt_sql_check_client_commands(dialect, s->path, st)) < 0)
+			return rc;
+		if ((rc = check_copy(s->path, st)) < 0)
 			return rc;
 		if (st->flags & RT_STMT_TXN_CONTROL) {
 			char kw[32];

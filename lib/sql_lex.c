@@ -57,6 +57,9 @@ void rt_lex_init(struct rt_lexer *lx, enum rt_dialect dialect, const char *text,
 	lx->pos = 0;
 	lx->line = base_line;
 	lx->dialect = dialect;
+	lx->copy_state = 0;
+	lx->copy_depth = 0;
+	lx->copy_off = 0;
 }
 
 int rt_tok_is_blank(enum rt_tok_kind kind)
@@ -132,6 +135,66 @@ static size_t find(const char *t, size_t from, size_t len, const char *needle, s
 	return len;
 }
 
+/* Where COPY ... FROM STDIN stands, token by token (PostgreSQL). */
+enum { COPY_START, COPY_SEEN, COPY_FROM, COPY_STDIN, COPY_NO, COPY_DATA_NEXT };
+
+static int word_is(const char *t, size_t start, size_t end, const char *w)
+{
+	size_t n = strlen(w);
+
+	if (end - start != n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((t[start + i] | 0x20) != w[i])
+			return 0;
+	return 1;
+}
+
+static void copy_track(struct rt_lexer *lx, enum rt_tok_kind kind, size_t start, size_t end)
+{
+	const char *t = lx->text;
+	int *st = &lx->copy_state;
+
+	if (rt_tok_is_blank(kind))
+		return;
+	if (kind == RT_TOK_LPAREN)
+		lx->copy_depth++;
+	else if (kind == RT_TOK_RPAREN && lx->copy_depth > 0)
+		lx->copy_depth--;
+	if (kind == RT_TOK_SEMICOLON && lx->copy_depth == 0) {
+		*st = *st == COPY_STDIN ? COPY_DATA_NEXT : COPY_START;
+		return;
+	}
+	if (*st == COPY_START)
+		*st = kind == RT_TOK_WORD && word_is(t, start, end, "copy") ? COPY_SEEN : COPY_NO;
+	else if (*st == COPY_SEEN && lx->copy_depth == 0 && kind == RT_TOK_WORD && word_is(t, start, end, "from"))
+		*st = COPY_FROM;
+	else if (*st == COPY_FROM)
+		*st = kind == RT_TOK_WORD && word_is(t, start, end, "stdin") ? COPY_STDIN : COPY_NO;
+}
+
+/* The COPY data token at i: to the end of the line "\." (CR allowed before its newline). */
+static size_t scan_copy_data(const char *t, size_t len, size_t i, int *open)
+{
+	const char *nl = memchr(t + i, '\n', len - i);
+
+	while (nl) {
+		size_t line = (size_t)(nl - t) + 1, rest;
+		if (line + 2 <= len && t[line] == '\\' && t[line + 1] == '.') {
+			rest = line + 2;
+			if (rest < len && t[rest] == '\r')
+				rest++;
+			if (rest == len)
+				return len;
+			if (t[rest] == '\n')
+				return rest + 1;
+		}
+		nl = memchr(t + line, '\n', len - line);
+	}
+	*open = 1;
+	return len;
+}
+
 enum rt_tok_kind rt_lex_next(struct rt_lexer *lx, struct rt_token *tok)
 {
 	const char *t = lx->text;
@@ -150,7 +213,11 @@ enum rt_tok_kind rt_lex_next(struct rt_lexer *lx, struct rt_token *tok)
 		return RT_TOK_END;
 	}
 	c = (unsigned char)t[i];
-	if (is_space(c)) {
+	if (pg && lx->copy_state == COPY_DATA_NEXT) {
+		end = scan_copy_data(t, len, i, &tok->unterminated);
+		kind = RT_TOK_COPY_DATA;
+		lx->copy_state = COPY_START;
+	} else if (is_space(c)) {
 		for (end = i + 1; end < len && is_space((unsigned char)t[end]); end++)
 			;
 		kind = RT_TOK_SPACE;
@@ -199,6 +266,8 @@ enum rt_tok_kind rt_lex_next(struct rt_lexer *lx, struct rt_token *tok)
 		kind = c == ';' ? RT_TOK_SEMICOLON : c == '(' ? RT_TOK_LPAREN
 		                                   : c == ')' ? RT_TOK_RPAREN : RT_TOK_OTHER;
 	}
+	if (pg && kind != RT_TOK_COPY_DATA && !lx->copy_off)
+		copy_track(lx, kind, i, end);
 	lx->line += rt_lex_count_lines(t, i, end);
 	lx->pos = end;
 	tok->kind = kind;
@@ -224,6 +293,9 @@ int rt_lex_error(const char *text, const struct rt_token *tok, const char *path)
 	case RT_TOK_DOLLAR:
 		what = "dollar-quoted string";
 		break;
+	case RT_TOK_COPY_DATA:
+		what = "COPY data";
+		break;
 	default:
 		what = "token";
 	}
@@ -246,6 +318,10 @@ int rt_lex_error(const char *text, const struct rt_token *tok, const char *path)
 	case RT_TOK_DOLLAR:
 		rt_error_set_hint("Close the dollar quote with %.*s.", (int)tok->tag_len,
 		                  text + tok->start);
+		break;
+	case RT_TOK_COPY_DATA:
+		rt_error_set_hint("End the data of 'COPY ... FROM stdin' with a line holding only \\. "
+		                  "(backslash, period), as pg_dump writes it.");
 		break;
 	default:
 		break;

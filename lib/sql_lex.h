@@ -12,7 +12,9 @@
  *   SQLite      `...` and [...] identifiers, block comments that do not nest
  *   PostgreSQL  E'...' with backslash escapes, nested block comments, $tag$...$tag$
  *               and $$...$$ (a tag is $ + [A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]* or
- *               nothing, + $; "${name}" and "$1" are not dollar quotes)
+ *               nothing, + $; "${name}" and "$1" are not dollar quotes), and the data
+ *               after a COPY ... FROM STDIN statement, up to a line "\.", as pg_dump
+ *               writes it and psql reads it (one RT_TOK_COPY_DATA token)
  *
  * Typical loop:
  *
@@ -45,6 +47,8 @@ enum rt_tok_kind {
 	RT_TOK_LPAREN,
 	RT_TOK_RPAREN,
 	RT_TOK_OTHER,         /* any other single byte */
+	RT_TOK_COPY_DATA,     /* PostgreSQL: after the ';' of COPY ... FROM STDIN, the rest of that
+	                       * line, the data lines and the line "\." that ends them */
 };
 
 struct rt_token {
@@ -64,6 +68,10 @@ struct rt_lexer {
 	size_t pos;
 	int line;            /* line of text[pos] */
 	enum rt_dialect dialect;
+	int copy_state;      /* PostgreSQL: how far the statement is into COPY ... FROM STDIN */
+	int copy_depth;      /* its parenthesis depth */
+	int copy_off;        /* 1: no RT_TOK_COPY_DATA (text whose COPY data was taken out, or
+	                      * lexed from a position where the statement context is unknown) */
 };
 
 /* Starts lexing text[0..len); base_line is the line of text[0]. */

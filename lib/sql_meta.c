@@ -37,6 +37,10 @@ static int refuse(const char *path, int line, enum rt_dialect d, const char *wor
 		rt_error_set_hint("Put the data in the revision after 'COPY table (columns) FROM stdin;' "
 		                  "and end it with a line '\\.', as pg_dump writes it; or COPY from a file "
 		                  "the server can read.");
+	} else if (d == RT_DIALECT_POSTGRESQL && (strcmp(word, "restrict") == 0 || strcmp(word, "unrestrict") == 0)) {
+		rt_error_set(RT_EINPUT, "%s:%d: psql meta-command '\\%s' in a revision", path, line, word);
+		rt_error_set_hint("pg_dump (since 17.6, 16.10, 15.14) writes \\restrict and \\unrestrict "
+		                  "lines around its output for psql; delete them: revisions hold SQL only.");
 	} else if (d == RT_DIALECT_POSTGRESQL) {
 		rt_error_set(RT_EINPUT, "%s:%d: psql meta-command '\\%s' in a revision", path, line, word);
 		rt_error_set_hint("Revisions hold SQL only: psql would obey the command when it runs the "

@@ -32,6 +32,9 @@ int rt_stmt_list_add(struct rt_stmt_list *l, const char *path, const char *text,
 	for (size_t i = start; i > 0 && text[i - 1] != '\n'; i--)
 		s->column += ((unsigned char)text[i - 1] & 0xC0) != 0x80;
 	s->flags = flags;
+	s->copy_data = NULL;
+	s->copy_len = 0;
+	s->copy_line = 0;
 	return 0;
 }
 
@@ -39,8 +42,10 @@ void rt_stmts_free(struct rt_stmt *stmts, size_t n)
 {
 	if (!stmts)
 		return;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(stmts[i].sql);
+		free(stmts[i].copy_data);
+	}
 	free(stmts);
 }
 

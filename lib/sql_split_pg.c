@@ -195,6 +195,10 @@ static unsigned classify_node(const PgQuery__Node *n)
 		return n->create_trig_stmt->replace ? RT_STMT_IDEMPOTENT : 0;
 	case PG_QUERY__NODE__NODE_RULE_STMT:
 		return n->rule_stmt->replace ? RT_STMT_IDEMPOTENT : 0;
+	case PG_QUERY__NODE__NODE_COPY_STMT: /* STDIN / STDOUT: no file name, no program */
+		if (n->copy_stmt->is_program || (n->copy_stmt->filename && *n->copy_stmt->filename))
+			return 0;
+		return n->copy_stmt->is_from ? RT_STMT_COPY_IN : RT_STMT_COPY_OUT;
 	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT: /* SET, RESET */
 		return RT_STMT_IDEMPOTENT;
 	default:
@@ -260,6 +264,7 @@ static int add_range(struct rt_stmt_list *out, const char *path, const char *tex
 
 	rt_lex_init(&lx, RT_DIALECT_POSTGRESQL, text, end, line);
 	lx.pos = start;
+	lx.copy_off = 1; /* the segment's COPY data was taken out */
 	while (rt_lex_next(&lx, &tok) != RT_TOK_END) {
 		if (rt_tok_is_blank(tok.kind))
 			continue;
@@ -283,20 +288,14 @@ static int add_range(struct rt_stmt_list *out, const char *path, const char *tex
 	return have ? emit(out, path, text, first, last_end, first_line) : 0;
 }
 
-int rt_sql_split_pg(const char *path, const char *text, size_t len, int base_line,
-                    struct rt_stmt_list *out)
+/* Splits text[0..len), which holds no COPY data, starting on line base_line. */
+static int split_segment(const char *path, const char *text, size_t len, int base_line,
+                         struct rt_stmt_list *out)
 {
-	struct rt_lexer lx;
-	struct rt_token tok;
 	PgQuerySplitResult sp;
 	char *copy;
 	size_t covered = 0;
 	int line = base_line, rc = 0;
-
-	rt_lex_init(&lx, RT_DIALECT_POSTGRESQL, text, len, base_line);
-	while (rt_lex_next(&lx, &tok) != RT_TOK_END)
-		if (tok.unterminated)
-			return rt_lex_error(text, &tok, path);
 
 	copy = rt_strndup(text, len);
 	if (!copy)
@@ -330,5 +329,64 @@ int rt_sql_split_pg(const char *path, const char *text, size_t len, int base_lin
 out:
 	pg_query_free_split_result(sp);
 	free(copy);
+	return rc;
+}
+
+/* Gives the COPY data token tok (see sql_lex.h) to the statement before it, the last of
+ * out (from index first on: its segment's statements), which must be that COPY. */
+static int attach_copy_data(const char *path, const char *text, const struct rt_token *tok,
+                            struct rt_stmt_list *out, size_t first)
+{
+	const char *nl = memchr(text + tok->start, '\n', tok->end - tok->start);
+	size_t data = nl ? (size_t)(nl - text) + 1 : tok->end, term = data, rest = tok->start;
+	struct rt_stmt *st = out->n > first ? &out->items[out->n - 1] : NULL;
+
+	while (rest < data && (text[rest] == ' ' || text[rest] == '\t' || text[rest] == '\r'))
+		rest++;
+	if (rest < data && text[rest] != '\n' && !(text[rest] == '-' && text[rest + 1] == '-')) {
+		rt_error_set(RT_EINPUT, "%s:%d: text after 'COPY ... FROM stdin;' on the same line", path,
+		             tok->line);
+		rt_error_set_location(path, tok->line);
+		rt_error_set_hint("The data of COPY starts on the line after the statement; put anything "
+		                  "else after its '\\.' line.");
+		return RT_EINPUT;
+	}
+	/* the last line of the token is "\." */
+	for (size_t i = data; i < tok->end; i++)
+		if (text[i] == '\\' && i + 1 < tok->end && text[i + 1] == '.' && (i == data || text[i - 1] == '\n'))
+			term = i;
+	if (!st)
+		return rt_error_set(RT_ERROR, "internal error: COPY data without its statement");
+	st->copy_data = rt_strndup(text + data, term - data);
+	if (!st->copy_data)
+		return RT_ENOMEM;
+	st->copy_len = term - data;
+	st->copy_line = tok->line + 1;
+	return 0;
+}
+
+int rt_sql_split_pg(const char *path, const char *text, size_t len, int base_line,
+                    struct rt_stmt_list *out)
+{
+	struct rt_lexer lx;
+	struct rt_token tok;
+	size_t covered = 0;
+	int line = base_line, rc = 0;
+
+	rt_lex_init(&lx, RT_DIALECT_POSTGRESQL, text, len, base_line);
+	while (rc == 0 && rt_lex_next(&lx, &tok) != RT_TOK_END) {
+		size_t first = out->n;
+		if (tok.unterminated)
+			return rt_lex_error(text, &tok, path);
+		if (tok.kind != RT_TOK_COPY_DATA)
+			continue;
+		rc = split_segment(path, text + covered, tok.start - covered, line, out);
+		if (rc == 0)
+			rc = attach_copy_data(path, text, &tok, out, first);
+		covered = tok.end;
+		line = lx.line;
+	}
+	if (rc == 0)
+		rc = split_segment(path, text + covered, len - covered, line, out);
 	return rc;
 }

@@ -184,7 +184,8 @@ int rt_vars_substitute_dialect(enum rt_dialect dialect, const char *text, size_t
 	*out = NULL;
 	rt_lex_init(&lx, dialect, text, len, base_line);
 	while (rc == 0 && rt_lex_next(&lx, &tok) != RT_TOK_END) {
-		if (tok.kind == RT_TOK_LINE_COMMENT || tok.kind == RT_TOK_BLOCK_COMMENT) {
+		if (tok.kind == RT_TOK_LINE_COMMENT || tok.kind == RT_TOK_BLOCK_COMMENT ||
+		    tok.kind == RT_TOK_COPY_DATA) { /* COPY data is data: never substituted */
 			rc = substitute(&s, run, tok.start);
 			if (rc == 0 && rt_buf_add(&s.out, text + tok.start, tok.end - tok.start) < 0)
 				rc = RT_ENOMEM;

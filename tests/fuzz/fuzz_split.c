@@ -11,7 +11,8 @@
  * PostgreSQL when its parentheses balance);
  * substitution leaves text without "${" untouched; a parsed script's checksum is the
  * SHA-256 of the input; for PostgreSQL, every token its own scanner sees, comments and
- * ';' aside, lies in a statement (nothing the server would run is dropped).
+ * ';' aside, lies in a statement or in the COPY data that follows one (nothing the server
+ * would run is dropped).
  */
 #include "fuzz_common.h"
 #include <pg_query.h>
@@ -97,6 +98,7 @@ static void pg_nothing_lost(const uint8_t *data, size_t size, const struct rt_st
 		struct rt_lexer lx;
 		struct rt_token tok;
 		rt_lex_init(&lx, RT_DIALECT_POSTGRESQL, text, size, 1);
+		lx.copy_off = 1; /* positioned by hand, past each statement's data */
 		for (size_t i = 0; i < n; i++) {
 			int found = 0;
 			while (!found && rt_lex_next(&lx, &tok) != RT_TOK_END) {
@@ -109,6 +111,17 @@ static void pg_nothing_lost(const uint8_t *data, size_t size, const struct rt_st
 				        "statement %zu is not a piece of the input after the one before", i);
 			from[i] = tok.start;
 			to[i] = pos = tok.start + st[i].len;
+			if (st[i].copy_data) { /* its data, and the "\." after it, belong to it too */
+				const char *d = memmem(text + pos, size - pos, st[i].copy_data, st[i].copy_len), *end;
+				size_t from_end = d && st[i].copy_len ? (size_t)(d - text) + st[i].copy_len - 1 : pos;
+				end = d ? memmem(text + from_end, size - from_end, "\n\\.", 3) : NULL;
+				if (!end)
+					fz_fail(input_has_cr ? "split-cr" : "split-sanity",
+					        "the COPY data of statement %zu, and its \\. line, are not in the input after it", i);
+				/* PostgreSQL's scanner knows no COPY data: blank it out for the scan below */
+				memset(text + pos, ' ', (size_t)(end - text) + 3 - pos);
+				to[i] = pos = (size_t)(end - text) + 3;
+			}
 			lx.pos = pos; /* the statement ends at a token end */
 			lx.line = 1;
 		}

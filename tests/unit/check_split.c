@@ -386,6 +386,46 @@ static const struct {
 	{ "PREPARE TRANSACTION 'x'", RT_STMT_TXN_CONTROL },
 };
 
+START_TEST(test_pg_copy_data)
+{
+	struct split s = split_ok(PG, "CREATE TABLE t (a int, b text);\n"
+	                              "COPY t (a, b) FROM stdin WITH (FORMAT text); -- data next\n"
+	                              "1\tit's; 'x\n"
+	                              "2\t$$ /* \\N\n"
+	                              "\\.\n"
+	                              "SELECT 1;\n"
+	                              "copy t from STDIN;\r\n"
+	                              "\\.\r\n"
+	                              "COPY t TO STDOUT;\n"
+	                              "COPY t FROM '/tmp/f';\n", 10);
+	ck_assert_uint_eq(s.n, 6);
+	expect(&s, 0, "CREATE TABLE t (a int, b text)", 10, 0);
+	expect(&s, 1, "COPY t (a, b) FROM stdin WITH (FORMAT text)", 11, RT_STMT_COPY_IN);
+	ck_assert_str_eq(s.st[1].copy_data, "1\tit's; 'x\n2\t$$ /* \\N\n");
+	ck_assert_uint_eq(s.st[1].copy_len, strlen(s.st[1].copy_data));
+	ck_assert_int_eq(s.st[1].copy_line, 12);
+	expect(&s, 2, "SELECT 1", 15, 0);
+	expect(&s, 3, "copy t from STDIN", 16, RT_STMT_COPY_IN);
+	ck_assert_str_eq(s.st[3].copy_data, ""); /* no rows */
+	expect(&s, 4, "COPY t TO STDOUT", 18, RT_STMT_COPY_OUT);
+	ck_assert_ptr_null(s.st[4].copy_data);
+	expect(&s, 5, "COPY t FROM '/tmp/f'", 19, 0); /* a server file: nothing special */
+	release(&s);
+	/* the data of the last statement may end the text without a newline */
+	s = split_ok(PG, "COPY t FROM stdin;\n1\n\\.", 1);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_str_eq(s.st[0].copy_data, "1\n");
+	release(&s);
+	/* "(SELECT ... FROM stdin)" is no COPY FROM STDIN: no data is taken */
+	s = split_ok(PG, "COPY (SELECT 1 FROM stdin) TO STDOUT;\nSELECT 2;", 1);
+	ck_assert_uint_eq(s.n, 2);
+	release(&s);
+	split_fails(PG, "SELECT 0;\nCOPY t FROM stdin;\n1\n\\. \n2\n", 3, "v/a.sql:4: unterminated COPY data", 4);
+	split_fails(PG, "COPY t FROM stdin; SELECT 1;\n\\.\n", 1,
+	            "v/a.sql:1: text after 'COPY ... FROM stdin;' on the same line", 1);
+}
+END_TEST
+
 START_TEST(test_pg_classifier)
 {
 	for (size_t i = 0; i < sizeof(pg_cases) / sizeof(pg_cases[0]); i++) {
@@ -578,6 +618,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_pg_parens_and_keywordless);
 	tcase_add_test(tc, test_pg_scanner_errors);
 	tcase_add_test(tc, test_pg_unsplittable_statement_is_kept);
+	tcase_add_test(tc, test_pg_copy_data);
 	tcase_add_test(tc, test_pg_classifier);
 	tcase_add_test(tc, test_pg_classifier_in_context);
 	tcase_add_test(tc, test_sqlite_identifiers);
