@@ -69,6 +69,9 @@ struct rt_db_ops {
 	/* copy_in: runs a COPY ... FROM STDIN statement of a revision with its data
 	 * (stmt->copy_data); NULL when the backend has no COPY. */
 	int (*copy_in)(struct rt_db *db, const struct rt_stmt *stmt);
+	/* session_extra: settings of the connection itself that the session reset after each
+	 * revision (rt_sql_session_reset) must apply again, as one statement; NULL for none. */
+	const char *(*session_extra)(struct rt_db *db);
 	int (*check)(struct rt_db *db, struct rt_diags *diags);
 };
 

@@ -835,6 +835,17 @@ static int pg_prepare_schema(struct rt_db *db)
 	return rc;
 }
 
+/* A run killed with SIGKILL leaves its statement running on the server, holding the
+ * migration lock; since PostgreSQL 14 the server can notice the client is gone. */
+static const char *pg_session_extra(struct rt_db *db)
+{
+	struct pg_db *p = from_db(db);
+
+	if ((db->flags & RT_DB_READONLY) || PQserverVersion(p->conn) < 140000)
+		return NULL;
+	return "SET client_connection_check_interval = '1s'";
+}
+
 static int pg_open(struct rt_db **out, const struct rt_config *cfg, unsigned flags)
 {
 	/* dbname first and expanded: a URL or keyword string in it sets everything it names,
@@ -878,10 +889,8 @@ static int pg_open(struct rt_db **out, const struct rt_config *cfg, unsigned fla
 		goto fail;
 	}
 	PQsetNoticeProcessor(p->conn, notice_processor, p);
-	/* A run killed with SIGKILL leaves its statement running on the server, holding the
-	 * migration lock; since PostgreSQL 14 the server can notice the client is gone. */
-	if (!(flags & RT_DB_READONLY) && PQserverVersion(p->conn) >= 140000)
-		PQclear(PQexec(p->conn, "SET client_connection_check_interval = '1s'"));
+	if (pg_session_extra(&p->base))
+		PQclear(PQexec(p->conn, pg_session_extra(&p->base)));
 	p->cancel = PQgetCancel(p->conn);
 	if (!p->cancel) {
 		rc = rt_error_set(RT_ENOMEM, "out of memory");
@@ -916,6 +925,7 @@ const struct rt_db_ops rt_postgresql_ops = {
 	.before_exec = rt_pg_before_exec,
 	.after_error = rt_pg_after_error,
 	.copy_in = pg_copy_in,
+	.session_extra = pg_session_extra,
 	.check = rt_pg_check,
 	.prepare_schema = pg_prepare_schema,
 };

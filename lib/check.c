@@ -26,8 +26,9 @@ static int check_scripts(const struct rt_graph *g, struct rt_diags *diags, char 
 			continue;
 		}
 		memcpy(sums[i], r->script->checksum, 65);
-		if (rt_section_transactional(r, &r->script->upgrade, &tx) < 0 ||
-		    (r->script->downgrade.present && rt_section_transactional(r, &r->script->downgrade, &tx) < 0))
+		if (rt_section_transactional(r, &r->script->upgrade, g->dialect, &tx) < 0 ||
+		    (r->script->downgrade.present &&
+		     rt_section_transactional(r, &r->script->downgrade, g->dialect, &tx) < 0))
 			rc = rt_diags_add_error(diags, "mixed-transaction");
 		if (loaded_here) {
 			rt_script_free(r->script);

@@ -119,6 +119,29 @@ int rt_sql_session_settings(enum rt_dialect d, const struct rt_config *cfg, stru
 	return rc;
 }
 
+int rt_sql_session_reset(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                         const struct rt_section *sec)
+{
+	struct rt_strlist sets = RT_STRLIST_INIT;
+	int rc;
+
+	if (d == RT_DIALECT_SQLITE)
+		return rt_sqlite_session_restore(sec, b);
+	rc = rt_buf_puts(b, "SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DISCARD TEMP; DISCARD PLANS; "
+	                    "DISCARD SEQUENCES; DEALLOCATE ALL; CLOSE ALL; UNLISTEN *");
+	if (rc == 0)
+		rc = rt_sql_session_settings(d, cfg, &sets);
+	for (size_t i = 0; i < sets.n && rc == 0; i++)
+		rc = rt_buf_addf(b, "; %s", sets.items[i]);
+	rt_strlist_release(&sets);
+	return rc;
+}
+
+const char *rt_sql_bookkeeping_guard(enum rt_dialect d)
+{
+	return d == RT_DIALECT_POSTGRESQL ? "SET LOCAL search_path TO DEFAULT; SET LOCAL ROLE NONE" : NULL;
+}
+
 const char *rt_sql_begin(enum rt_dialect d)
 {
 	return d == RT_DIALECT_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN";
@@ -476,18 +499,25 @@ out:
 
 int rt_sql_checked(struct rt_buf *b, enum rt_dialect d, const char *sql, const char *what)
 {
+	return rt_sql_checked_after(b, d, NULL, sql, what);
+}
+
+int rt_sql_checked_after(struct rt_buf *b, enum rt_dialect d, const char *prefix, const char *sql,
+                         const char *what)
+{
 	if (d == RT_DIALECT_POSTGRESQL) {
 		struct rt_buf body = RT_BUF_INIT;
-		int rc = rt_buf_addf(&body, "DECLARE n bigint;\nBEGIN\n    %s;\n"
+		int rc = rt_buf_addf(&body, "DECLARE n bigint;\nBEGIN\n    %s%s%s;\n"
 		                            "    GET DIAGNOSTICS n = ROW_COUNT;\n"
 		                            "    IF n <> 1 THEN\n        RAISE EXCEPTION 'retort: %s changed %% rows instead of 1', n;\n"
 		                            "    END IF;\nEND",
-		                     sql, what);
+		                     prefix ? prefix : "", prefix ? ";\n    " : "", sql, what);
 		if (rc == 0)
 			rc = do_block(b, body.ptr);
 		rt_buf_release(&body);
 		return rc;
 	}
 	(void)what;
-	return rt_buf_addf(b, "%s;\nINSERT INTO temp." SQLITE_CHECK_TABLE " (ok) VALUES (changes() = 1)", sql);
+	return rt_buf_addf(b, "%s%s%s;\nINSERT INTO temp." SQLITE_CHECK_TABLE " (ok) VALUES (changes() = 1)",
+	                   prefix ? prefix : "", prefix ? "; " : "", sql);
 }

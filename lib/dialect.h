@@ -27,6 +27,16 @@ int rt_sql_table(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cf
 int rt_sql_create_tables(enum rt_dialect d, const struct rt_config *cfg, struct rt_strlist *out);
 int rt_sql_session_settings(enum rt_dialect d, const struct rt_config *cfg, struct rt_strlist *out);
 const char *rt_sql_begin(enum rt_dialect d);
+/* Appends the statements ("; "-separated, no final ';') that put the session back as it
+ * was before section ran, retort's own settings included; nothing when there is nothing
+ * to undo. PostgreSQL: the role, every setting, temporary objects, prepared statements,
+ * cursors, LISTENs and sequence caches; SQLite: see rt_sqlite_session_restore(). */
+int rt_sql_session_reset(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                         const struct rt_section *sec);
+/* What runs before one of retort's statements in the middle of a revision that runs
+ * statement by statement, in the same transaction as it, so that what the revision set
+ * (search_path, role) cannot redirect it; NULL when the dialect needs nothing. */
+const char *rt_sql_bookkeeping_guard(enum rt_dialect d);
 int rt_sql_version_op(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
                       const struct rt_verop *op);
 int rt_sql_version_purge(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg);
@@ -61,5 +71,8 @@ int rt_sql_guard(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cf
 /* Wraps or follows sql (one statement of retort's own) so the script stops unless it
  * changed exactly one row; what names the change in the failure message. */
 int rt_sql_checked(struct rt_buf *b, enum rt_dialect d, const char *sql, const char *what);
+/* The same, with the statements of prefix (may be NULL) run first, in the same transaction. */
+int rt_sql_checked_after(struct rt_buf *b, enum rt_dialect d, const char *prefix, const char *sql,
+                         const char *what);
 
 #endif

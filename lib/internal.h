@@ -150,6 +150,15 @@ int rt_graph_mark_descendants(const struct rt_graph *g, struct rt_revision *r, i
 /* plan.c: whether a section runs inside a transaction (*out = 1) or statement by statement
  * in autocommit (0). RT_EINPUT when it mixes statements that cannot run in a transaction
  * block with others and the header does not say transactional: false. */
-int rt_section_transactional(const struct rt_revision *rev, const struct rt_section *sec, int *out);
+int rt_section_transactional(const struct rt_revision *rev, const struct rt_section *sec,
+                             enum rt_dialect dialect, int *out);
+
+/* sqlite_session.c: RT_EINPUT (naming file and line) for a statement of a SQLite revision
+ * that would outlast it or does nothing where it runs (see the file). */
+int rt_sqlite_session_check(const struct rt_stmt *st, int transactional);
+/* Appends to out ("; "-separated, nothing when there is nothing to undo) the SQL that
+ * restores the connection after a SQLite section ran: its PRAGMA flags back to SQLite's
+ * defaults, its temporary tables, views and triggers dropped. */
+int rt_sqlite_session_restore(const struct rt_section *sec, struct rt_buf *out);
 
 #endif

@@ -26,7 +26,18 @@ void rt_plan_free(struct rt_plan *p)
 	free(p);
 }
 
-int rt_section_transactional(const struct rt_revision *rev, const struct rt_section *sec, int *out)
+/* SQLite: what the section's statements do to the connection, given how it runs. */
+static int check_session(const struct rt_section *sec, enum rt_dialect dialect, int transactional)
+{
+	int rc = 0;
+
+	for (size_t i = 0; dialect == RT_DIALECT_SQLITE && i < sec->n && rc == 0; i++)
+		rc = rt_sqlite_session_check(&sec->stmts[i], transactional);
+	return rc;
+}
+
+int rt_section_transactional(const struct rt_revision *rev, const struct rt_section *sec,
+                             enum rt_dialect dialect, int *out)
 {
 	const struct rt_stmt *first_notx = NULL;
 	size_t notx = 0;
@@ -40,7 +51,7 @@ int rt_section_transactional(const struct rt_revision *rev, const struct rt_sect
 	}
 	if (!rev->transactional || notx == 0 || notx == sec->n) {
 		*out = rev->transactional && notx == 0;
-		return 0;
+		return check_session(sec, dialect, *out);
 	}
 	{
 		const char *sql = first_notx->sql;
@@ -222,7 +233,7 @@ static int prepare_steps(const struct rt_graph *g, struct rt_plan *p)
 			                  st->rev->id);
 			return RT_EIRREVERSIBLE;
 		}
-		if ((rc = rt_section_transactional(st->rev, sec, &st->transactional)) < 0)
+		if ((rc = rt_section_transactional(st->rev, sec, g->dialect, &st->transactional)) < 0)
 			return rc;
 	}
 	return 0;

@@ -116,6 +116,58 @@ static int run_meta_buf(struct runner *r, struct rt_buf *b, const char *what)
 	return rc;
 }
 
+/* One of retort's statements between the statements of a revision that runs statement by
+ * statement: in the same transaction as the dialect's guard, so that a search_path or a
+ * role the revision set cannot send it to another table. */
+static int run_meta_guarded(struct runner *r, struct rt_buf *b, const char *what)
+{
+	const char *guard = rt_sql_bookkeeping_guard(r->d);
+	struct rt_buf sql = RT_BUF_INIT;
+	int rc;
+
+	if (!guard)
+		return run_meta_buf(r, b, what);
+	if (r->offline)
+		rc = rt_sql_checked_after(&sql, r->d, guard, b->ptr, what);
+	else
+		rc = rt_buf_addf(&sql, "%s; %s", guard, b->ptr);
+	if (rc == 0)
+		rc = r->offline ? run_meta(r, sql.ptr, NULL) : run_meta(r, sql.ptr, what);
+	rt_buf_clear(b);
+	rt_buf_release(&sql);
+	return rc;
+}
+
+/* After the statements of section ran: the session as it was before them, so that what a
+ * revision SETs lasts until its end, as if every revision ran in a session of its own. */
+static int reset_session(struct runner *r, const struct rt_section *sec)
+{
+	struct rt_buf b = RT_BUF_INIT;
+	const char *extra = !r->offline && r->db->ops->session_extra ? r->db->ops->session_extra(r->db) : NULL;
+	int rc = rt_sql_session_reset(&b, r->d, r->cfg, sec);
+
+	if (rc == 0 && extra)
+		rc = rt_buf_addf(&b, "%s%s", b.len ? "; " : "", extra);
+	if (rc == 0 && b.len)
+		rc = run_meta(r, b.ptr, NULL);
+	rt_buf_release(&b);
+	return rc;
+}
+
+/* Online, after a failure: the reset, keeping the error (the revision may have failed
+ * after a SET that would redirect the failure's history row). */
+static void reset_after_failure(struct runner *r, const struct rt_section *sec)
+{
+	struct rt_error saved;
+
+	if (r->offline || !sec)
+		return;
+	rt_error_save(&saved);
+	if (reset_session(r, sec) < 0)
+		rt_error_clear();
+	rt_error_restore(&saved);
+}
+
 /* An offline script is read, reviewed and kept: a statement whose text holds the
  * database password (through a variable) must not be printed, masked or not. */
 static int secret_in_offline_sql(struct runner *r, const struct rt_stmt *s)
@@ -285,7 +337,7 @@ static int step_body(struct runner *r, const struct rt_step *st)
 	for (size_t i = 0; i < sec->n; i++)
 		if ((rc = run_user(r, &sec->stmts[i])) < 0)
 			return rc;
-	if ((rc = version_ops(r, st)) < 0)
+	if ((rc = reset_session(r, sec)) < 0 || (rc = version_ops(r, st)) < 0)
 		return rc;
 	return history_finish(r, st, "applied", -1, NULL);
 }
@@ -452,6 +504,7 @@ static int run_txn_unit(struct runner *r, struct rt_step *steps, size_t first, s
 		rt_utc_now_iso_ms(fc->started);
 		fc->t0 = rt_now_ms();
 	}
+	reset_after_failure(r, steps[failed].rev ? step_section(&steps[failed]) : NULL);
 	record_failure(r, &steps[failed], -1, fc->started, rt_now_ms() - fc->t0);
 	fire_end(r, &steps[failed], rc, fc->ms);
 	free(clk);
@@ -584,16 +637,18 @@ static int run_autocommit_step(struct runner *r, struct rt_step *st)
 			break;
 		attempt = 0;
 		if ((rc = rt_sql_history_progress(&b, r->d, r->cfg, st->rev->id, (int)i + 1)) < 0 ||
-		    (rc = run_meta_buf(r, &b, "the history table update")) < 0)
+		    (rc = run_meta_guarded(r, &b, "the history table update")) < 0)
 			break;
 	}
-	if (rc == 0 && (rc = begin(r)) == 0 && (rc = version_ops(r, st)) == 0 &&
-	    (rc = history_finish(r, st, "applied", (int)sec->n, NULL)) == 0)
+	/* the reset first, outside the transaction: SQLite's foreign_keys changes only there */
+	if (rc == 0 && (rc = reset_session(r, sec)) == 0 && (rc = begin(r)) == 0 &&
+	    (rc = version_ops(r, st)) == 0 && (rc = history_finish(r, st, "applied", (int)sec->n, NULL)) == 0)
 		rc = commit(r);
 	if (rc < 0 && !r->offline) {
 		struct rt_error saved;
 		char *err;
 		rollback(r);
+		reset_after_failure(r, sec);
 		rt_error_save(&saved);
 		err = rt_strndup(saved.message ? saved.message : "", 2000);
 		if (err && rt_sql_history_finish(&b, r->d, r->cfg, st->rev->id, "failed", (int)i, err) == 0)
