@@ -88,7 +88,8 @@ int rt_sql_create_tables(enum rt_dialect d, const struct rt_config *cfg, struct 
 		                 "    duration_ms %s,\n"
 		                 "    retort_version VARCHAR(32) NOT NULL,\n"
 		                 "    statement_index INTEGER,\n"
-		                 "    error TEXT\n"
+		                 "    error TEXT,\n"
+		                 "    statement_checksums TEXT\n"
 		                 ")",
 		                 pg ? "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
 		                    : "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -196,8 +197,9 @@ int rt_sql_history_start(struct rt_buf *b, enum rt_dialect d, const struct rt_co
 	if (rc == 0)
 		rc = rt_sql_table(b, d, cfg, 1);
 	if (rc == 0)
-		rc = rt_buf_addf(b, " (revision, direction, status, checksum, %s%sretort_version) VALUES (",
-		                 statement_index >= 0 ? "statement_index, " : "", pg ? "" : "started_at, ");
+		rc = rt_buf_addf(b, " (revision, direction, status, checksum, %s%s%sretort_version) VALUES (",
+		                 statement_index >= 0 ? "statement_index, " : "",
+		                 ev->statement_checksums ? "statement_checksums, " : "", pg ? "" : "started_at, ");
 	if (rc == 0)
 		rc = rt_sql_literal(b, ev->revision);
 	if (rc == 0)
@@ -214,6 +216,11 @@ int rt_sql_history_start(struct rt_buf *b, enum rt_dialect d, const struct rt_co
 		rc = ev->checksum ? rt_sql_literal(b, ev->checksum) : rt_buf_puts(b, "NULL");
 	if (rc == 0 && statement_index >= 0)
 		rc = rt_buf_addf(b, ", %d", statement_index);
+	if (rc == 0 && ev->statement_checksums) {
+		rc = rt_buf_puts(b, ", ");
+		if (rc == 0)
+			rc = rt_sql_literal(b, ev->statement_checksums);
+	}
 	if (rc == 0)
 		rc = rt_buf_addf(b, ", %s'%s')", pg ? "" : SQLITE_NOW ", ", RT_VERSION);
 	return rc;
@@ -301,14 +308,52 @@ int rt_sql_history_record(struct rt_buf *b, enum rt_dialect d, const struct rt_c
 }
 
 int rt_sql_history_progress(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
-                            const char *revision, int statement_index)
+                            const char *revision, int statement_index, const char *digest)
 {
 	int rc = rt_buf_puts(b, "UPDATE ");
 	if (rc == 0)
 		rc = rt_sql_table(b, d, cfg, 1);
 	if (rc == 0)
-		rc = rt_buf_addf(b, " SET statement_index = %d", statement_index);
+		rc = rt_buf_addf(b, " SET statement_index = %d, statement_checksums = "
+		                    "coalesce(statement_checksums || ' ', '') || '%s'", statement_index, digest);
 	return rc ? rc : where_running_row(b, d, cfg, revision);
+}
+
+int rt_sql_history_has_digests(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg)
+{
+	int rc;
+
+	if (d == RT_DIALECT_SQLITE) {
+		rc = rt_buf_puts(b, "SELECT 1 FROM pragma_table_info(");
+		if (rc == 0)
+			rc = rt_sql_literal(b, cfg->history_table);
+		return rc ? rc : rt_buf_puts(b, ") WHERE name = 'statement_checksums'");
+	}
+	rc = rt_buf_puts(b, "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = pg_catalog.to_regclass(");
+	if (rc == 0) {
+		struct rt_buf table = RT_BUF_INIT;
+		rc = rt_sql_table(&table, d, cfg, 1);
+		if (rc == 0)
+			rc = rt_sql_literal(b, table.ptr);
+		rt_buf_release(&table);
+	}
+	return rc ? rc : rt_buf_puts(b, ") AND attname = 'statement_checksums' AND NOT attisdropped");
+}
+
+int rt_sql_history_add_digests(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg)
+{
+	int rc = rt_buf_puts(b, "ALTER TABLE ");
+	if (rc == 0)
+		rc = rt_sql_table(b, d, cfg, 1);
+	return rc ? rc : rt_buf_puts(b, " ADD COLUMN statement_checksums TEXT");
+}
+
+int rt_sql_select_digests(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg, long long id)
+{
+	int rc = rt_buf_puts(b, "SELECT statement_checksums FROM ");
+	if (rc == 0)
+		rc = rt_sql_table(b, d, cfg, 1);
+	return rc ? rc : rt_buf_addf(b, " WHERE id = %lld", id);
 }
 
 int rt_sql_select_heads(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg)
@@ -364,7 +409,10 @@ int rt_sql_select_unfinished(struct rt_buf *b, enum rt_dialect d, const struct r
 {
 	int rc = select_history_rows(b, d, cfg);
 	if (rc == 0)
-		rc = rt_buf_puts(b, " WHERE statement_index IS NOT NULL AND status <> 'applied'"
+		/* a failed first statement changed nothing: only a run that was interrupted, or
+		 * failed after completing statements, left part of its revision behind */
+		rc = rt_buf_puts(b, " WHERE statement_index IS NOT NULL AND (status = 'running'"
+		                    " OR (status = 'failed' AND statement_index > 0))"
 		                    " AND id IN (SELECT max(id) FROM ");
 	if (rc == 0)
 		rc = rt_sql_table(b, d, cfg, 1);

@@ -153,6 +153,25 @@ int rt_graph_mark_descendants(const struct rt_graph *g, struct rt_revision *r, i
 int rt_section_transactional(const struct rt_revision *rev, const struct rt_section *sec,
                              enum rt_dialect dialect, int *out);
 
+/* resume.c: statement-by-statement revisions that stopped part-way (see the file). */
+#define RT_STMT_DIGEST_LEN 16
+/* The first RT_STMT_DIGEST_LEN hex digits of the SHA-256 of a statement (and its COPY data). */
+int rt_stmt_digest(const struct rt_stmt *s, char out[RT_STMT_DIGEST_LEN + 1]);
+/* The digests of the first n statements of sec, space-separated, appended to out. */
+int rt_stmt_digests(const struct rt_section *sec, size_t n, struct rt_buf *out);
+const char *rt_direction_name(enum rt_direction d);
+/* The section a revision step runs. */
+const struct rt_section *rt_step_section(const struct rt_step *st);
+/* The unfinished run of revision (rt_db_unfinished()), or *out NULL; free with
+ * rt_history_rows_free(*out, 1). */
+int rt_db_unfinished_of(struct rt_db *db, const char *revision, struct rt_history_row **out);
+/* Where the step resumes: *from statements completed earlier, *resuming when the one at
+ * *from was interrupted. RT_ESTATE when it cannot be resumed safely. */
+int rt_resume_point(struct rt_db *db, const struct rt_step *st, const struct rt_run_events *ev,
+                    size_t *from, int *resuming);
+/* RT_ESTATE when an unfinished run exists that plan p does not resume. */
+int rt_check_unfinished(struct rt_db *db, const struct rt_plan *p);
+
 /* sqlite_session.c: RT_EINPUT (naming file and line) for a statement of a SQLite revision
  * that would outlast it or does nothing where it runs (see the file). */
 int rt_sqlite_session_check(const struct rt_stmt *st, int transactional);

@@ -253,16 +253,6 @@ static void rollback(struct runner *r)
 	rt_error_restore(&saved);
 }
 
-static const char *direction_name(enum rt_direction d)
-{
-	return d == RT_UPGRADE ? "upgrade" : d == RT_DOWNGRADE ? "downgrade" : "stamp";
-}
-
-static const struct rt_section *step_section(const struct rt_step *st)
-{
-	return st->direction == RT_UPGRADE ? &st->rev->script->upgrade : &st->rev->script->downgrade;
-}
-
 static int version_ops(struct runner *r, const struct rt_step *st)
 {
 	struct rt_buf b = RT_BUF_INIT;
@@ -280,13 +270,21 @@ static int version_ops(struct runner *r, const struct rt_step *st)
  * completed (0 for a fresh one); -1 for a run inside one transaction. */
 static int history_start(struct runner *r, const struct rt_step *st, int completed)
 {
-	struct rt_buf b = RT_BUF_INIT;
-	struct rt_history_event he = { st->rev->id, direction_name(st->direction),
-	                               st->rev->script->checksum };
-	int rc = rt_sql_history_start(&b, r->d, r->cfg, &he, "running", completed);
+	struct rt_buf b = RT_BUF_INIT, sums = RT_BUF_INIT;
+	struct rt_history_event he = { st->rev->id, rt_direction_name(st->direction),
+	                               st->rev->script->checksum, NULL };
+	int rc = 0;
+
+	if (completed >= 0) { /* the digests of the statements that already ran */
+		rc = rt_stmt_digests(rt_step_section(st), (size_t)completed, &sums);
+		he.statement_checksums = completed > 0 ? sums.ptr : NULL;
+	}
+	if (rc == 0)
+		rc = rt_sql_history_start(&b, r->d, r->cfg, &he, "running", completed);
 	if (rc == 0)
 		rc = run_meta_buf(r, &b, NULL);
 	rt_buf_release(&b);
+	rt_buf_release(&sums);
 	return rc;
 }
 
@@ -329,7 +327,7 @@ static int frame_comment(struct runner *r, const struct rt_step *st)
 /* Statements, version rows and history of one step, inside the caller's transaction. */
 static int step_body(struct runner *r, const struct rt_step *st)
 {
-	const struct rt_section *sec = step_section(st);
+	const struct rt_section *sec = rt_step_section(st);
 	int rc;
 
 	if ((rc = history_start(r, st, -1)) < 0)
@@ -357,7 +355,7 @@ static int stamp_body(struct runner *r, const struct rt_step *st)
 		rc = version_ops(r, st);
 	for (size_t i = 0; rc == 0 && i < (p->heads_after.n ? p->heads_after.n : 1); i++) {
 		struct rt_revision *head = p->heads_after.n ? p->heads_after.items[i] : NULL;
-		struct rt_history_event he = { head ? head->id : "<base>", "stamp", NULL };
+		struct rt_history_event he = { head ? head->id : "<base>", "stamp", NULL, NULL };
 		if (head && (rc = rt_graph_load_script(r->g, head)) == 0)
 			he.checksum = head->script->checksum;
 		if (rc == 0)
@@ -388,8 +386,9 @@ static void record_failure(struct runner *r, const struct rt_step *st, int stmt_
 		return;
 	rt_error_save(&saved);
 	he.revision = st->rev->id;
-	he.direction = direction_name(st->direction);
+	he.direction = rt_direction_name(st->direction);
 	he.checksum = st->rev->script->checksum;
+	he.statement_checksums = NULL;
 	err = rt_strndup(saved.message ? saved.message : "", 2000);
 	if (err && rt_sql_history_record(&b, r->d, r->cfg, &he, "failed", stmt_index, err, started, ms) == 0)
 		r->db->ops->exec(r->db, b.ptr, NULL, 0, NULL);
@@ -504,109 +503,17 @@ static int run_txn_unit(struct runner *r, struct rt_step *steps, size_t first, s
 		rt_utc_now_iso_ms(fc->started);
 		fc->t0 = rt_now_ms();
 	}
-	reset_after_failure(r, steps[failed].rev ? step_section(&steps[failed]) : NULL);
+	reset_after_failure(r, steps[failed].rev ? rt_step_section(&steps[failed]) : NULL);
 	record_failure(r, &steps[failed], -1, fc->started, rt_now_ms() - fc->t0);
 	fire_end(r, &steps[failed], rc, fc->ms);
 	free(clk);
 	return rc;
 }
 
-/*
- * Where a statement-by-statement revision starts: after an earlier run of the same
- * revision and direction failed or was interrupted part-way, at the statement it
- * stopped at. Statements before it completed and are not run again. The statement it
- * stopped at is run again when the earlier run reported its failure (a failed statement
- * changed nothing, or left an invalid index that before_exec drops), or when it is
- * safe to repeat (IF [NOT] EXISTS, CONCURRENTLY index builds). Otherwise the run was
- * killed while that statement ran and nobody knows whether it took effect: refuse.
- */
-/* How to record a revision that was finished by hand: the state with it applied
- * (upgrade), or without it (downgrade: the revisions below it). */
-static void stamp_hint_target(const struct rt_step *st, char *out, size_t n)
-{
-	const struct rt_revision *rev = st->rev;
-	size_t off = 0;
-
-	if (st->direction != RT_DOWNGRADE) {
-		snprintf(out, n, "%s", rev->id);
-		return;
-	}
-	if (rev->nparents == 0) {
-		snprintf(out, n, "base");
-		return;
-	}
-	out[0] = '\0';
-	for (size_t i = 0; i < rev->nparents && off < n; i++)
-		off += (size_t)snprintf(out + off, n - off, "%s%s", i ? "' and 'retort stamp " : "",
-		                        rev->parents[i]->id);
-}
-
-static int resume_point(struct runner *r, const struct rt_step *st, size_t *from, int *resuming)
-{
-	const struct rt_section *sec = step_section(st);
-	struct rt_history_row *rows = NULL, *last;
-	char stamp_to[200];
-	size_t n = 0, k;
-	int rc, running;
-
-	*from = 0;
-	*resuming = 0;
-	if (r->offline)
-		return 0;
-	if ((rc = rt_db_history(r->db, st->rev->id, &rows, &n)) < 0)
-		return rc;
-	last = n ? &rows[n - 1] : NULL;
-	if (!last || strcmp(last->status, "applied") == 0 ||
-	    strcmp(last->direction, direction_name(st->direction)) != 0 || last->statement_index < 0)
-		goto out;
-	k = (size_t)last->statement_index;
-	running = strcmp(last->status, "running") == 0;
-	if (k == 0 && !running)
-		goto out; /* the first statement failed, and a failed statement changed nothing */
-	stamp_hint_target(st, stamp_to, sizeof(stamp_to));
-	if (!last->checksum || strcmp(last->checksum, st->rev->script->checksum) != 0) {
-		rc = rt_error_set(RT_ESTATE, "%s: an earlier %s of revision '%s' stopped after statement %zu, "
-		                  "and the file has changed since", st->rev->path,
-		                  direction_name(st->direction), st->rev->id, k);
-		rt_error_set_hint("Restore the file as it was, check which of its statements took effect, "
-		                  "then finish by hand and record the result with 'retort stamp %s'.", stamp_to);
-		goto out;
-	}
-	if (k >= sec->n) {
-		*from = sec->n;
-		notice(r, "revision '%s': every statement completed in an earlier run; recording it now",
-		       st->rev->id);
-		goto out;
-	}
-	if (running && !(sec->stmts[k].flags & RT_STMT_IDEMPOTENT)) {
-		rc = rt_error_set(RT_ESTATE,
-		                  "%s:%d: an earlier %s of revision '%s' was interrupted during this statement, "
-		                  "and it is not safe to run twice", st->rev->path, sec->stmts[k].line,
-		                  direction_name(st->direction), st->rev->id);
-		rt_error_set_location(st->rev->path, sec->stmts[k].line);
-		if (k == 0)
-			rt_error_set_detail("No statement had completed; whether statement 1 took effect is unknown.");
-		else
-			rt_error_set_detail("Statements 1 to %zu completed; whether statement %zu took effect is unknown.",
-			                    k, k + 1);
-		rt_error_set_hint("Check the database. If the statement took effect, run the rest of the "
-		                  "section by hand and record the result with 'retort stamp %s'; if not, "
-		                  "write it with IF [NOT] EXISTS so it can be resumed.", stamp_to);
-		goto out;
-	}
-	*from = k;
-	*resuming = running;
-	notice(r, "resuming revision '%s' at statement %zu of %zu (line %d): an earlier run stopped there",
-	       st->rev->id, k + 1, sec->n, sec->stmts[k].line);
-out:
-	rt_history_rows_free(rows, n);
-	return rc;
-}
-
 /* A step whose statements run one by one in autocommit. */
 static int run_autocommit_step(struct runner *r, struct rt_step *st)
 {
-	const struct rt_section *sec = step_section(st);
+	const struct rt_section *sec = rt_step_section(st);
 	double t0 = rt_now_ms();
 	struct rt_buf b = RT_BUF_INIT;
 	size_t i = 0;
@@ -614,9 +521,10 @@ static int run_autocommit_step(struct runner *r, struct rt_step *st)
 
 	size_t from = 0;
 	int resuming = 0;
+	char digest[RT_STMT_DIGEST_LEN + 1];
 
 	fire_begin(r, st);
-	if ((rc = resume_point(r, st, &from, &resuming)) < 0 || (rc = frame_comment(r, st)) < 0 ||
+	if ((!r->offline && (rc = rt_resume_point(r->db, st, r->ev, &from, &resuming)) < 0) || (rc = frame_comment(r, st)) < 0 ||
 	    (rc = history_start(r, st, (int)from)) < 0)
 		goto out;
 	for (i = from; i < sec->n; i++) {
@@ -636,7 +544,8 @@ static int run_autocommit_step(struct runner *r, struct rt_step *st)
 		if (rc < 0)
 			break;
 		attempt = 0;
-		if ((rc = rt_sql_history_progress(&b, r->d, r->cfg, st->rev->id, (int)i + 1)) < 0 ||
+		if ((rc = rt_stmt_digest(s, digest)) < 0 ||
+		    (rc = rt_sql_history_progress(&b, r->d, r->cfg, st->rev->id, (int)i + 1, digest)) < 0 ||
 		    (rc = run_meta_guarded(r, &b, "the history table update")) < 0)
 			break;
 	}
@@ -733,7 +642,7 @@ int rt_offline_sql(const struct rt_graph *g, const struct rt_plan *plan, const s
 	    (rc = heads_to_text(&to, &plan->heads_after)) < 0)
 		goto out;
 	rc = emitf(&r, "-- retort %s: %s from %s to %s (%zu step%s)\n-- dialect: %s; transaction: %s\n",
-	           RT_VERSION, direction_name(plan->direction), from.ptr, to.ptr, plan->n,
+	           RT_VERSION, rt_direction_name(plan->direction), from.ptr, to.ptr, plan->n,
 	           plan->n == 1 ? "" : "s", g->dialect == RT_DIALECT_SQLITE ? "sqlite" : "postgresql",
 	           g->cfg->transaction == RT_TXN_ALL ? "all" : "per-revision");
 	if (rc == 0 && g->dialect == RT_DIALECT_SQLITE)
@@ -790,6 +699,29 @@ int rt_offline_range(const char *spec, char **from, char **to)
 	return 0;
 }
 
+static int found_row(void *ctx, int ncols, const char *const *values)
+{
+	(void)ncols;
+	(void)values;
+	*(int *)ctx = 1;
+	return 1;
+}
+
+/* A history table made by retort 0.1 gets the statement_checksums column. */
+static int upgrade_history_table(struct runner *r)
+{
+	struct rt_buf b = RT_BUF_INIT;
+	int found = 0, rc = rt_sql_history_has_digests(&b, r->d, r->cfg);
+
+	if (rc == 0)
+		rc = r->db->ops->query(r->db, b.ptr, found_row, &found);
+	rt_buf_clear(&b);
+	if (rc == 0 && !found && (rc = rt_sql_history_add_digests(&b, r->d, r->cfg)) == 0)
+		rc = run_meta(r, b.ptr, NULL);
+	rt_buf_release(&b);
+	return rc;
+}
+
 static int ensure_tables(struct runner *r)
 {
 	int v = 0, h = 0, rc;
@@ -797,7 +729,7 @@ static int ensure_tables(struct runner *r)
 	    (rc = r->db->ops->table_exists(r->db, r->cfg->version_table_schema, r->cfg->history_table, &h)) < 0)
 		return rc;
 	if (v && h)
-		return 0;
+		return upgrade_history_table(r);
 	if (r->db->ops->prepare_schema && (rc = r->db->ops->prepare_schema(r->db)) < 0)
 		return rc;
 	return create_tables(r);
@@ -858,43 +790,6 @@ int rt_run_plan(struct rt_db *db, const struct rt_graph *g, struct rt_plan *plan
 	return rc;
 }
 
-/*
- * A statement-by-statement run that stopped part-way left part of its revision in the
- * database. Only a plan that runs that revision again in the same direction (and so
- * resumes it) may go on; anything else would build on a state the version table does not
- * describe. A stamp settles it.
- */
-static int check_unfinished(struct runner *r, const struct rt_plan *p)
-{
-	struct rt_history_row *rows = NULL;
-	size_t n = 0;
-	int rc;
-
-	if (p->direction == RT_STAMP)
-		return 0;
-	if ((rc = rt_db_unfinished(r->db, &rows, &n)) < 0)
-		return rc;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		const struct rt_history_row *u = &rows[i];
-		int resumed = 0;
-		for (size_t s = 0; s < p->n && !resumed; s++)
-			resumed = p->steps[s].rev && strcmp(p->steps[s].rev->id, u->revision) == 0 &&
-			          strcmp(direction_name(p->steps[s].direction), u->direction) == 0;
-		if (resumed)
-			continue;
-		rc = rt_error_set(RT_ESTATE,
-		                  "revision '%s' was partly %sd by an earlier run (it stopped after statement %d): "
-		                  "the database holds part of it", u->revision, u->direction, u->statement_index);
-		rt_error_set_detail("That run %s at %s%s%s.", strcmp(u->status, "failed") == 0 ? "failed" : "was interrupted",
-		                    u->started_at, u->error ? ": " : "", u->error ? u->error : "");
-		rt_error_set_hint("Finish it first: 'retort %s' to a target that runs '%s' again resumes it. Or repair "
-		                  "the database by hand and record where it is with 'retort stamp TARGET'.",
-		                  u->direction, u->revision);
-	}
-	rt_history_rows_free(rows, n);
-	return rc;
-}
-
 int rt_migrate(struct rt_db *db, const struct rt_graph *g, enum rt_direction dir,
                const char *target, int purge, const struct rt_run_events *ev,
                struct rt_plan **plan_out)
@@ -919,7 +814,7 @@ int rt_migrate(struct rt_db *db, const struct rt_graph *g, enum rt_direction dir
 	rc = dir == RT_STAMP ? rt_plan_stamp(&plan, g, &st, target, purge)
 	                     : rt_plan_build(&plan, g, &st, dir, target);
 	if (rc == 0)
-		rc = check_unfinished(&r, plan);
+		rc = rt_check_unfinished(db, plan);
 	if (rc == 0 && plan->n > 0)
 		rc = ensure_tables(&r);
 	if (rc == 0)

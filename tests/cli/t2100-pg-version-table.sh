@@ -37,7 +37,7 @@ test_case "default: the version tables go to the first schema on the search_path
 		"version_num:character varying(32)" "columns of the version table"
 	expect_eq "$(psql_db "SELECT string_agg(attname, ' ' ORDER BY attnum)
 	                      FROM pg_attribute WHERE attrelid = 'retort_version_history'::regclass AND attnum > 0")" \
-		"id revision direction status checksum started_at finished_at duration_ms retort_version statement_index error" \
+		"id revision direction status checksum started_at finished_at duration_ms retort_version statement_index error statement_checksums" \
 		"columns of the history table"
 )
 
@@ -253,6 +253,30 @@ test_case "two version tables in one schema: two independent projects"
 	expect_exit 0
 	expect_eq "$(pg_versions one_version)" a2 "rows of one after two went to base"
 	expect_eq "$(pg_tables)" "one_version one_version_history t_a1 t_a2 two_version two_version_history" "tables"
+)
+
+test_case "a history table made by retort 0.1 gets the statement_checksums column on the next run"
+(
+	pg_case
+	pg_project
+	write_rev a1 null
+	pq "CREATE TABLE retort_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT retort_version_pkc PRIMARY KEY (version_num));
+	    CREATE TABLE retort_version_history (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	      revision VARCHAR(32) NOT NULL, direction VARCHAR(10) NOT NULL, status VARCHAR(10) NOT NULL,
+	      checksum CHAR(64), started_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), finished_at TIMESTAMPTZ,
+	      duration_ms DOUBLE PRECISION, retort_version VARCHAR(32) NOT NULL, statement_index INTEGER, error TEXT);
+	    INSERT INTO retort_version_history (revision, direction, status, retort_version) VALUES ('x', 'stamp', 'applied', '0.1.0')" >/dev/null
+	run retort history
+	expect_exit 0
+	run retort current
+	expect_exit 0
+	expect_eq "$(pq "SELECT count(*) FROM pg_attribute WHERE attrelid = 'retort_version_history'::regclass AND attname = 'statement_checksums'")" 0 \
+		"read-only commands change nothing"
+	run retort upgrade head
+	expect_exit 0
+	expect_eq "$(pq "SELECT count(*) FROM pg_attribute WHERE attrelid = 'retort_version_history'::regclass AND attname = 'statement_checksums'")" 1 \
+		"the column"
+	expect_eq "$(pg_versions)" a1 "version rows"
 )
 
 test_done

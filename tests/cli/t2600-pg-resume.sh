@@ -5,7 +5,8 @@
 # run reported the failure, or the statement is idempotent) and completes without
 # repeating what already ran. When a run was interrupted during a statement that is not
 # safe to repeat (killed with SIGKILL, or a history row left 'running'), retort refuses
-# with a clear message, and `stamp` settles it.
+# with a clear message naming `retort resolve`, and `stamp` settles it too. A file edited
+# since the failed run resumes when only statements that have not run changed.
 . "$(dirname "$0")/pg-lib.sh"
 
 # half_project: a1 (transactional: false) stops at its third statement (line 12) while
@@ -91,7 +92,7 @@ INSERT INTO log VALUES ('four');" "DROP TABLE log;"
 	expect_exit 1
 	expect_stderr_contains "error: versions/a1_rev.sql:12: an earlier upgrade of revision 'a1' was interrupted during this statement, and it is not safe to run twice"
 	expect_stderr_contains "detail: Statements 1 to 2 completed; whether statement 3 took effect is unknown."
-	expect_stderr_contains "'retort stamp a1'"
+	expect_stderr_contains "'retort resolve a1 --retry-from 4'"
 	expect_stderr_not_contains "waiting"
 	expect_eq "$(pg_history)" "a1 upgrade running 2" "history rows after the refusal"
 	expect_eq "$(log_rows)" "one" "log rows after the refusal"
@@ -148,7 +149,7 @@ test_case "a 'running' history row at a statement that is not idempotent: refuse
 	expect_eq "$(psql_db "SELECT count(*) FROM missing_table")" 0 "rows of missing_table"
 	run retort --json upgrade head
 	expect_exit 1
-	expect_json 'd["ok"] is False and d["error"]["line"] == 12 and "stamp a1" in d["error"]["hint"]'
+	expect_json 'd["ok"] is False and d["error"]["line"] == 12 and "resolve a1 --retry-from 3" in d["error"]["hint"]'
 	run retort stamp a1
 	expect_exit 0
 	run retort upgrade head
@@ -156,7 +157,7 @@ test_case "a 'running' history row at a statement that is not idempotent: refuse
 	expect_eq "$(pg_versions)" a2 "version rows"
 )
 
-test_case "the file changed after the failed run: refused, the hint says how to settle it"
+test_case "the file changed after the failed run, only where nothing ran yet: the rerun resumes with the new text"
 (
 	pg_case
 	half_project
@@ -164,10 +165,25 @@ test_case "the file changed after the failed run: refused, the hint says how to 
 	expect_exit 1
 	sed 's/missing_table/log/; s/VALUES (3)/VALUES ($$three$$)/' "$(rev_file a1)" >a1.new && mv a1.new "$(rev_file a1)"
 	run retort upgrade head
+	expect_exit 0
+	expect_stderr_matches "^notice: (/.*/)?versions/a1_rev\.sql changed since the earlier upgrade stopped, but only in statements that have not run yet: resuming with the new text$"
+	expect_eq "$(log_rows)" "four one three" "log rows"
+	expect_eq "$(pg_versions)" a2 "version rows"
+)
+
+test_case "the file changed a statement that already ran: refused, naming that statement"
+(
+	pg_case
+	half_project
+	run retort upgrade head
 	expect_exit 1
-	expect_stderr_matches "^error: (/.*/)?versions/a1_rev\.sql: an earlier upgrade of revision 'a1' stopped after statement 2, and the file has changed since$"
-	expect_stderr_contains "'retort stamp a1'"
+	sed "s/VALUES ('one')/VALUES ('uno')/" "$(rev_file a1)" >a1.new && mv a1.new "$(rev_file a1)"
+	run retort upgrade head
+	expect_exit 1
+	expect_stderr_matches "^error: (/.*/)?versions/a1_rev\.sql:11: statement 2 ran in an earlier upgrade of revision 'a1', and the file has changed it since$"
+	expect_stderr_contains "'retort resolve a1 --done', '--undone' or '--retry-from N'"
 	expect_eq "$(log_rows)" "one" "log rows"
+	expect_eq "$(pg_history)" "a1 upgrade failed 2" "history rows"
 )
 
 test_case "a statement-by-statement downgrade failing half-way resumes too"
