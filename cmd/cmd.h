@@ -101,6 +101,7 @@ int cmd_history(int argc, char **argv, struct cli *cli);
 int cmd_init(int argc, char **argv, struct cli *cli);
 int cmd_list_templates(int argc, char **argv, struct cli *cli);
 int cmd_merge(int argc, char **argv, struct cli *cli);
+int cmd_resolve(int argc, char **argv, struct cli *cli);
 int cmd_revision(int argc, char **argv, struct cli *cli);
 int cmd_show(int argc, char **argv, struct cli *cli);
 int cmd_stamp(int argc, char **argv, struct cli *cli);

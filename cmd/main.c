@@ -62,6 +62,12 @@ const struct cmd_spec cli_commands[] = {
 	{ "merge", cmd_merge, "create a revision that merges heads", "-m MSG REV...\n-m MSG heads",
 	  "Creates an empty revision whose parents are the given revisions (at least two),\n"
 	  "or all the current heads." },
+	{ "resolve", cmd_resolve, "record what a revision that stopped part-way left in the database",
+	  "REV --done | --undone | --retry-from N [-m NOTE]",
+	  "After a statement-by-statement revision failed or was interrupted part-way, records\n"
+	  "what you checked: --done (every statement took effect), --undone (nothing of it is\n"
+	  "left) or --retry-from N (statements before N took effect; the next run resumes at N).\n"
+	  "The next upgrade or downgrade then proceeds; the history keeps the decision." },
 	{ "revision", cmd_revision, "create a new revision script",
 	  "-m MSG [--head REV] [--branch-label L] [--depends-on REV]... [--rev-id ID] [--splice]",
 	  "Creates a new revision file on top of the single head, or of --head REV (--head base\n"

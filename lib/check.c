@@ -130,7 +130,8 @@ static int check_database(const struct rt_graph *g, struct rt_db *db, struct rt_
 	for (size_t i = 0; i < nrows && rc == 0; i++) {
 		const struct rt_history_row *h = &rows[i];
 		int settled = 0;
-		if (last_row(rows, nrows, h->revision) != h || strcmp(h->status, "applied") == 0)
+		if (last_row(rows, nrows, h->revision) != h || strcmp(h->status, "applied") == 0 ||
+		    strcmp(h->status, "resolved") == 0)
 			continue;
 		for (size_t j = i + 1; j < nrows && !settled; j++)
 			settled = strcmp(rows[j].direction, "stamp") == 0;

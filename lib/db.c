@@ -182,3 +182,25 @@ int rt_db_unfinished(struct rt_db *db, struct rt_history_row **out, size_t *nout
 {
 	return read_history(db, NULL, NULL, 1, out, nout);
 }
+
+static int found_row(void *ctx, int ncols, const char *const *values)
+{
+	(void)ncols;
+	(void)values;
+	*(int *)ctx = 1;
+	return 1;
+}
+
+int rt_db_upgrade_history(struct rt_db *db)
+{
+	struct rt_buf b = RT_BUF_INIT;
+	int found = 0, rc = rt_sql_history_has_digests(&b, db->ops->dialect, db->cfg);
+
+	if (rc == 0)
+		rc = db->ops->query(db, b.ptr, found_row, &found);
+	rt_buf_clear(&b);
+	if (rc == 0 && !found && (rc = rt_sql_history_add_digests(&b, db->ops->dialect, db->cfg)) == 0)
+		rc = db->ops->exec(db, b.ptr, NULL, 0, NULL);
+	rt_buf_release(&b);
+	return rc;
+}

@@ -277,8 +277,9 @@ int rt_sql_history_record(struct rt_buf *b, enum rt_dialect d, const struct rt_c
 	if (rc == 0)
 		rc = rt_sql_table(b, d, cfg, 1);
 	if (rc == 0)
-		rc = rt_buf_puts(b, " (revision, direction, status, checksum, statement_index, error, "
-		                    "started_at, finished_at, duration_ms, retort_version) VALUES (");
+		rc = rt_buf_addf(b, " (revision, direction, status, checksum, statement_index, error, %s"
+		                    "started_at, finished_at, duration_ms, retort_version) VALUES (",
+		                 ev->statement_checksums ? "statement_checksums, " : "");
 	if (rc == 0)
 		rc = rt_sql_literal(b, ev->revision);
 	if (rc == 0)
@@ -299,6 +300,11 @@ int rt_sql_history_record(struct rt_buf *b, enum rt_dialect d, const struct rt_c
 		rc = error ? rt_sql_literal(b, error) : rt_buf_puts(b, "NULL");
 	if (rc == 0)
 		rc = rt_buf_puts(b, ", ");
+	if (rc == 0 && ev->statement_checksums) {
+		rc = rt_sql_literal(b, ev->statement_checksums);
+		if (rc == 0)
+			rc = rt_buf_puts(b, ", ");
+	}
 	if (rc == 0)
 		rc = rt_sql_literal(b, started);
 	if (rc == 0)
@@ -390,7 +396,7 @@ int rt_sql_select_history(struct rt_buf *b, enum rt_dialect d, const struct rt_c
 		if (rc == 0)
 			rc = rt_sql_table(b, d, cfg, 1);
 		if (rc == 0)
-			rc = rt_buf_puts(b, " GROUP BY revision) AND (status <> 'applied'");
+			rc = rt_buf_puts(b, " GROUP BY revision) AND (status NOT IN ('applied', 'resolved')");
 		if (rc == 0 && latest->n)
 			rc = rt_buf_puts(b, " OR revision IN (");
 		for (size_t i = 0; rc == 0 && i < latest->n; i++) {

@@ -153,6 +153,10 @@ int rt_graph_mark_descendants(const struct rt_graph *g, struct rt_revision *r, i
 int rt_section_transactional(const struct rt_revision *rev, const struct rt_section *sec,
                              enum rt_dialect dialect, int *out);
 
+/* db.c: a history table made by retort 0.1 gets the statement_checksums column (write
+ * paths only, once the tables exist). */
+int rt_db_upgrade_history(struct rt_db *db);
+
 /* resume.c: statement-by-statement revisions that stopped part-way (see the file). */
 #define RT_STMT_DIGEST_LEN 16
 /* The first RT_STMT_DIGEST_LEN hex digits of the SHA-256 of a statement (and its COPY data). */

@@ -425,3 +425,36 @@ out:
 	*out = p;
 	return 0;
 }
+
+int rt_plan_one(struct rt_plan **out, const struct rt_graph *g, const struct rt_state *cur,
+                struct rt_revision *rev, enum rt_direction dir)
+{
+	struct rt_revlist order = RT_REVLIST_INIT;
+	struct rt_plan *p;
+	int rc;
+
+	*out = NULL;
+	if (dir == RT_UPGRADE ? cur->applied[rev->index] : !rt_revlist_contains(&cur->heads, rev))
+		return rt_error_set(RT_ESTATE, dir == RT_UPGRADE ? "revision '%s' is applied already"
+		                                                 : "revision '%s' is not a head of the database",
+		                    rev->id);
+	for (size_t e = 0; dir == RT_UPGRADE && e < rev->nparents + rev->ndeps; e++)
+		if (!cur->applied[pred(rev, e)->index])
+			return rt_error_set(RT_ESTATE, "revision '%s' needs '%s', which is not applied", rev->id,
+			                    pred(rev, e)->id);
+	if (!(p = rt_calloc(1, sizeof(*p))))
+		return RT_ENOMEM;
+	p->direction = dir;
+	rc = rt_revlist_push(&order, rev);
+	if (rc == 0)
+		rc = build_steps(g, cur, dir, &order, p);
+	if (rc == 0)
+		rc = prepare_steps(g, p);
+	rt_revlist_release(&order);
+	if (rc < 0) {
+		rt_plan_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}

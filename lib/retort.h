@@ -425,6 +425,11 @@ int rt_plan_build(struct rt_plan **out, const struct rt_graph *g, const struct r
  * current rows are ignored and deleted. */
 int rt_plan_stamp(struct rt_plan **out, const struct rt_graph *g, const struct rt_state *cur,
                   const char *target, int purge);
+/* The plan of one step: applying rev (RT_UPGRADE; its parents and dependencies must be
+ * applied) or removing it (RT_DOWNGRADE; it must be a head of the state). RT_ESTATE
+ * otherwise. */
+int rt_plan_one(struct rt_plan **out, const struct rt_graph *g, const struct rt_state *cur,
+                struct rt_revision *rev, enum rt_direction dir);
 void rt_plan_free(struct rt_plan *p);
 
 /* ------------------------------------------------------------------------------------
@@ -490,6 +495,29 @@ int rt_run_plan(struct rt_db *db, const struct rt_graph *g, struct rt_plan *plan
 int rt_migrate(struct rt_db *db, const struct rt_graph *g, enum rt_direction dir,
                const char *target, int purge, const struct rt_run_events *ev,
                struct rt_plan **plan_out);
+
+/* resolve: what the DBA found in the database after a statement-by-statement revision
+ * stopped part-way. */
+enum rt_resolve_action {
+	RT_RESOLVE_DONE,   /* every statement took effect (or was finished by hand) */
+	RT_RESOLVE_UNDONE, /* nothing of the revision is left */
+	RT_RESOLVE_RETRY,  /* the statements before retry_from took effect; resume there */
+};
+struct rt_resolution {
+	const char *revision;        /* borrowed from the graph */
+	enum rt_direction direction; /* of the unfinished run */
+	enum rt_resolve_action action;
+	int retry_from;              /* RT_RESOLVE_RETRY: 1-based */
+	int completed;               /* statements the unfinished run had completed */
+	int interrupted;             /* it was interrupted (not failed) */
+	int statements;              /* statements of the section it ran */
+};
+/* Records the DBA's decision about the unfinished run of ref (an id, prefix or label):
+ * under the migration lock, one transaction writes the version rows (RT_RESOLVE_DONE) and
+ * a history row (the note, may be NULL, goes into its error column). RT_EUSAGE when ref
+ * has no unfinished run or retry_from is not a statement of its section. */
+int rt_resolve(struct rt_db *db, const struct rt_graph *g, const char *ref, enum rt_resolve_action action,
+               int retry_from, const char *note, const struct rt_run_events *ev, struct rt_resolution *out);
 
 /* Writes the SQL that a plan would run, as a script for the dialect's own client
  * (sqlite3 -bail, psql -v ON_ERROR_STOP=1). write() receives consecutive pieces. */

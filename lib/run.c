@@ -699,29 +699,6 @@ int rt_offline_range(const char *spec, char **from, char **to)
 	return 0;
 }
 
-static int found_row(void *ctx, int ncols, const char *const *values)
-{
-	(void)ncols;
-	(void)values;
-	*(int *)ctx = 1;
-	return 1;
-}
-
-/* A history table made by retort 0.1 gets the statement_checksums column. */
-static int upgrade_history_table(struct runner *r)
-{
-	struct rt_buf b = RT_BUF_INIT;
-	int found = 0, rc = rt_sql_history_has_digests(&b, r->d, r->cfg);
-
-	if (rc == 0)
-		rc = r->db->ops->query(r->db, b.ptr, found_row, &found);
-	rt_buf_clear(&b);
-	if (rc == 0 && !found && (rc = rt_sql_history_add_digests(&b, r->d, r->cfg)) == 0)
-		rc = run_meta(r, b.ptr, NULL);
-	rt_buf_release(&b);
-	return rc;
-}
-
 static int ensure_tables(struct runner *r)
 {
 	int v = 0, h = 0, rc;
@@ -729,7 +706,7 @@ static int ensure_tables(struct runner *r)
 	    (rc = r->db->ops->table_exists(r->db, r->cfg->version_table_schema, r->cfg->history_table, &h)) < 0)
 		return rc;
 	if (v && h)
-		return upgrade_history_table(r);
+		return rt_db_upgrade_history(r->db);
 	if (r->db->ops->prepare_schema && (rc = r->db->ops->prepare_schema(r->db)) < 0)
 		return rc;
 	return create_tables(r);

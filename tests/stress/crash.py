@@ -21,7 +21,7 @@ it left (a chain), and after every kill that landed checks the state (stresslib.
 version rows vs catalog, no false success in the history, SQLite integrity_check). Then the
 recovery runs to the end: the same command, or for half of the downgrade groups `upgrade
 head`; a revision retort refuses to resume (documented: killed during a statement that is
-not safe to repeat) is finished by hand and recorded with `retort stamp`, and counted. The
+not safe to repeat) is finished by hand and recorded with `retort resolve --done` or `retort stamp`, and counted. The
 final schema must equal the uninterrupted run's, and the rerun must not wait for a lock
 the killed run left behind. Findings that match a known retort bug carry its id (KNOWN_BUGS).
 
@@ -433,7 +433,7 @@ def cmd_crash(a):
     nk = len(h.findings.items) - nf
     line = ("crash %-24s seed %-10d kill points %4d, survived %4d (%d at step boundaries, %d inside "
             "statement-by-statement revisions), runs %d, clean recoveries %d of %d, "
-            "settled by hand + stamp %d, findings %d%s, %.0f s" %
+            "settled by hand + resolve or stamp %d, findings %d%s, %.0f s" %
             (label, a.seed, h.kills, h.survived, h.boundary_kills, h.inside_kills, h.runs, h.recoveries_ok,
              h.recoveries, len(h.settled), nf,
              " (+%d known bugs: %s)" % (nk, ",".join(sorted(set(f[2] for f in h.findings.items if f[3])))) if nk else "",
@@ -600,7 +600,7 @@ def cmd_pgstop(a):
             h.reset_to(direction)
     secs = time.time() - t0
     nf = len(h.findings.failing())
-    line = ("pgstop %-23s seed %-10d server stops %4d, survived %4d, settled by hand + stamp %d, findings %d, %.0f s"
+    line = ("pgstop %-23s seed %-10d server stops %4d, survived %4d, settled by hand + resolve or stamp %d, findings %d, %.0f s"
             % ("postgresql", a.seed, stops, survived, len(h.settled), nf, secs))
     sl.log(line)
     for m in sorted(set(messages)):

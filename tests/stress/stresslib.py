@@ -777,7 +777,7 @@ def kill_at_line(rt, args, pattern, nth, micro, timeout):
 def finish_by_hand(hist, db, rt, snap, timeout):
     """For the unfinished statement-by-statement revision: runs what is left of it by hand
     (the uncertain statement only when its effect is missing) and records it with
-    `retort stamp`. Returns a description, or raises RuntimeError."""
+    `retort resolve --done` or `retort stamp`. Returns a description, or raises RuntimeError."""
     ip = in_progress(hist, snap)
     if len(ip) != 1:
         raise RuntimeError("expected one unfinished revision to settle, found %s" % ip)
@@ -798,17 +798,18 @@ def finish_by_hand(hist, db, rt, snap, timeout):
                     db.execute("DROP INDEX CONCURRENTLY IF EXISTS %s" % o.split()[1])
         db.execute(s.sql)
         ran.append(j + 1)
-    if d == "upgrade":
-        target = rid
+    # half of the settlements go through `retort resolve --done`, the others through `stamp`
+    if k % 2 == 0 or (d == "downgrade" and len(r.parents) > 1):
+        args = ["resolve", rid, "--done"]
+    elif d == "upgrade":
+        args = ["stamp", rid]
     else:
-        if len(r.parents) > 1:
-            raise RuntimeError("cannot settle the downgrade of merge %s" % rid)
-        target = r.parents[0] if r.parents else "base"
-    rc, out, err, _ = rt.run(["stamp", target], timeout)
+        args = ["stamp", r.parents[0] if r.parents else "base"]
+    rc, out, err, _ = rt.run(args, timeout)
     if rc != 0:
-        raise RuntimeError("retort stamp %s failed (%s): %s" % (target, rc, err.strip()))
-    return "%s of %s stopped after statement %d: ran statement(s) %s by hand, then 'retort stamp %s'" % (
-        d, rid, k, ",".join(map(str, ran)) or "(none)", target)
+        raise RuntimeError("retort %s failed (%s): %s" % (" ".join(args), rc, err.strip()))
+    return "%s of %s stopped after statement %d: ran statement(s) %s by hand, then 'retort %s'" % (
+        d, rid, k, ",".join(map(str, ran)) or "(none)", " ".join(args))
 
 
 def write_summary(path, lines):
