@@ -66,9 +66,12 @@ struct rt_db_ops {
 	 * which PostgreSQL would not create itself). Called only when they are missing. */
 	int (*prepare_schema)(struct rt_db *db);
 	void (*after_error)(struct rt_db *db, const struct rt_stmt *stmt);
-	/* copy_in: runs a COPY ... FROM STDIN statement of a revision with its data
-	 * (stmt->copy_data); NULL when the backend has no COPY. */
-	int (*copy_in)(struct rt_db *db, const struct rt_stmt *stmt);
+	/* run_stmt: runs a statement of a revision, knowing what it is (its flags, its COPY
+	 * data); NULL: exec() with its text and location.
+	 * retryable: 1 when the failure in the error slot is worth running the revision again
+	 *   for (a lock timeout, a deadlock); NULL: never. */
+	int (*run_stmt)(struct rt_db *db, const struct rt_stmt *stmt);
+	int (*retryable)(struct rt_db *db);
 	/* session_extra: settings of the connection itself that the session reset after each
 	 * revision (rt_sql_session_reset) must apply again, as one statement; NULL for none. */
 	const char *(*session_extra)(struct rt_db *db);

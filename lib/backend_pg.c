@@ -48,6 +48,7 @@ struct pg_db {
 	int lock_key_ready; /* lock_key computed (at the first lock) */
 	int schema_missing; /* schema is the search_path's first, and does not exist yet */
 	int locked;
+	int no_retry;       /* the last revision statement's failure is not worth a retry */
 	struct pg_db *older; /* the connection opened before this one, still open */
 };
 
@@ -423,7 +424,7 @@ static int put_copy_data(PGconn *conn, const char *data, size_t len)
 	return PQputCopyEnd(conn, NULL) == 1 ? 0 : -1;
 }
 
-static int pg_copy_in(struct rt_db *db, const struct rt_stmt *st)
+int rt_pg_copy_in(struct rt_db *db, const struct rt_stmt *st)
 {
 	struct pg_db *p = from_db(db);
 	PGresult *res = PQexecParams(p->conn, st->sql, 0, NULL, NULL, NULL, NULL, 0), *next;
@@ -529,6 +530,36 @@ static int pg_table_exists(struct rt_db *db, const char *schema, const char *tab
 	*out = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	return 0;
+}
+
+static int pg_run_stmt(struct rt_db *db, const struct rt_stmt *st)
+{
+	from_db(db)->no_retry = 0;
+	if (st->copy_data)
+		return rt_pg_copy_in(db, st);
+	if (st->flags & RT_STMT_CONCURRENT)
+		return rt_pg_run_concurrent(db, st);
+	return pg_exec(db, st->sql, st->path, st->line, NULL);
+}
+
+/* Lock timeouts and deadlocks are worth a retry of the revision, unless the statement said
+ * otherwise (a CONCURRENTLY build that had started: it would start all over). */
+static int pg_retryable(struct rt_db *db)
+{
+	const struct rt_error *e = rt_error_last();
+
+	return e->code == RT_EDB && !from_db(db)->no_retry &&
+	       (strcmp(e->sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0 || strcmp(e->sqlstate, "40P01") == 0);
+}
+
+void rt_pg_set_no_retry(struct rt_db *db)
+{
+	from_db(db)->no_retry = 1;
+}
+
+int rt_pg_result_error(struct rt_db *db, const PGresult *res, const char *sql, const char *path, int line)
+{
+	return result_error(from_db(db), res, sql, path, line);
 }
 
 static int pg_interrupted(struct rt_db *db)
@@ -924,7 +955,8 @@ const struct rt_db_ops rt_postgresql_ops = {
 	.describe = pg_describe,
 	.before_exec = rt_pg_before_exec,
 	.after_error = rt_pg_after_error,
-	.copy_in = pg_copy_in,
+	.run_stmt = pg_run_stmt,
+	.retryable = pg_retryable,
 	.session_extra = pg_session_extra,
 	.check = rt_pg_check,
 	.prepare_schema = pg_prepare_schema,

@@ -42,7 +42,8 @@ static const char *const environment_keys[] = {
 };
 static const char *const database_keys[] = { "url", NULL };
 static const char *const sqlite_keys[] = { "busy_timeout", NULL };
-static const char *const postgresql_keys[] = { "lock_retries", "lock_timeout", "statement_timeout", NULL };
+static const char *const postgresql_keys[] = { "concurrent_timeout", "lock_retries", "lock_timeout",
+                                               "statement_timeout", NULL };
 
 static const char *const template_tokens[] = {
 	"%(rev)s", "%(slug)s", "%(year)d", "%(month).2d", "%(day).2d", "%(hour).2d",
@@ -55,9 +56,9 @@ struct layer {
 	const struct rt_ynode *script_location, *version_locations, *file_template, *url;
 	const struct rt_ynode *version_table, *history_table, *version_table_schema, *variables;
 	int has_transaction, has_lock_wait, has_busy_timeout, has_lock_timeout;
-	int has_statement_timeout, has_lock_retries;
+	int has_statement_timeout, has_lock_retries, has_concurrent_timeout;
 	enum rt_txn_mode transaction;
-	long lock_wait_ms, busy_timeout_ms, lock_timeout_ms, statement_timeout_ms;
+	long lock_wait_ms, busy_timeout_ms, lock_timeout_ms, statement_timeout_ms, concurrent_timeout_ms;
 	int lock_retries;
 };
 
@@ -361,6 +362,10 @@ static int read_nested(const struct loader *ld, const char *key, const char *in,
 		ly->has_statement_timeout = 1;
 		return read_duration(ld, key, in, v, &ly->statement_timeout_ms);
 	}
+	if (strcmp(key, "concurrent_timeout") == 0) {
+		ly->has_concurrent_timeout = 1;
+		return read_duration(ld, key, in, v, &ly->concurrent_timeout_ms);
+	}
 	ly->has_lock_retries = 1; /* "lock_retries" */
 	return read_count(ld, key, in, v, &ly->lock_retries);
 }
@@ -648,6 +653,7 @@ static int apply_layers(struct loader *ld, const struct layer *top, const struct
 	cfg->postgresql.lock_timeout_ms = PICK_VALUE(has_lock_timeout, lock_timeout_ms, 5000);
 	cfg->postgresql.statement_timeout_ms = PICK_VALUE(has_statement_timeout, statement_timeout_ms, 0);
 	cfg->postgresql.lock_retries = PICK_VALUE(has_lock_retries, lock_retries, 5);
+	cfg->postgresql.concurrent_timeout_ms = PICK_VALUE(has_concurrent_timeout, concurrent_timeout_ms, 0);
 	if (add_layer_vars(ld, top->variables) < 0 || add_layer_vars(ld, env->variables) < 0)
 		return RT_ENOMEM;
 	return 0;

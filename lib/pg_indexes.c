@@ -371,3 +371,18 @@ int rt_pg_check(struct rt_db *db, struct rt_diags *diags)
 	PQclear(res);
 	return rc;
 }
+
+int rt_pg_build_left_invalid(struct rt_db *db, const struct rt_stmt *st)
+{
+	struct target t;
+	PGresult *res = NULL;
+	int left = 0;
+
+	if (PQstatus(rt_pg_conn(db)) != CONNECTION_OK || PQtransactionStatus(rt_pg_conn(db)) != PQTRANS_IDLE)
+		return 0;
+	if (parse_target(st->sql, &t) == 0 && t.kind == TARGET_CIC && find_leftovers(db, &t, &res) == 0)
+		left = PQntuples(res) > 0;
+	PQclear(res);
+	target_release(&t);
+	return left;
+}

@@ -183,6 +183,7 @@ struct rt_config {
 		long lock_timeout_ms;          /* default 5000 */
 		long statement_timeout_ms;     /* default 0: off */
 		int lock_retries;              /* default 5 */
+		long concurrent_timeout_ms;    /* lock_timeout of CONCURRENTLY statements; default 0: none */
 	} postgresql;
 };
 
@@ -225,6 +226,7 @@ enum rt_stmt_flags {
 	RT_STMT_TXN_CONTROL = 1 << 2, /* BEGIN, COMMIT, ROLLBACK, SAVEPOINT, END...: retort manages transactions */
 	RT_STMT_COPY_IN = 1 << 3,     /* COPY ... FROM STDIN (PostgreSQL): its data is copy_data */
 	RT_STMT_COPY_OUT = 1 << 4,    /* COPY ... TO STDOUT (PostgreSQL): refused */
+	RT_STMT_CONCURRENT = 1 << 5,  /* ... CONCURRENTLY (PostgreSQL): waits for older transactions */
 };
 
 /* One SQL statement of a section, variables substituted. */

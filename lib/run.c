@@ -210,8 +210,8 @@ static int run_user(struct runner *r, const struct rt_stmt *s)
 	}
 	if ((rc = check_interrupt()) < 0)
 		return rc;
-	if (s->copy_data && r->db->ops->copy_in)
-		rc = r->db->ops->copy_in(r->db, s);
+	if (r->db->ops->run_stmt)
+		rc = r->db->ops->run_stmt(r->db, s);
 	else
 		rc = r->db->ops->exec(r->db, s->sql, s->path, s->line, NULL);
 	if (rc < 0 && r->db->ops->after_error)
@@ -399,9 +399,7 @@ static void record_failure(struct runner *r, const struct rt_step *st, int stmt_
 
 static int retryable(const struct runner *r)
 {
-	const struct rt_error *e = rt_error_last();
-	return !r->offline && r->d == RT_DIALECT_POSTGRESQL && e->code == RT_EDB &&
-	       (strcmp(e->sqlstate, "55P03") == 0 || strcmp(e->sqlstate, "40P01") == 0);
+	return !r->offline && r->db->ops->retryable && r->db->ops->retryable(r->db);
 }
 
 /* Sleeps before retry number attempt (1-based): 0.5 s doubling to 10 s, jittered +-50%. */

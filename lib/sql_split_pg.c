@@ -88,7 +88,7 @@ static unsigned classify_alter_table(const PgQuery__AlterTableStmt *s)
 			all_missing_ok = 0;
 		if (cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD &&
 		    cmd->def->partition_cmd->concurrent)
-			flags |= RT_STMT_NO_TXN; /* DETACH PARTITION ... CONCURRENTLY */
+			flags |= RT_STMT_NO_TXN | RT_STMT_CONCURRENT; /* DETACH PARTITION ... CONCURRENTLY */
 	}
 	if (all_missing_ok)
 		flags |= RT_STMT_IDEMPOTENT;
@@ -134,10 +134,10 @@ static unsigned classify_node(const PgQuery__Node *n)
 	case PG_QUERY__NODE__NODE_INDEX_STMT:
 		/* retort drops an invalid index left by a failed CONCURRENTLY before rerunning */
 		if (n->index_stmt->concurrent)
-			return RT_STMT_NO_TXN | RT_STMT_IDEMPOTENT;
+			return RT_STMT_NO_TXN | RT_STMT_IDEMPOTENT | RT_STMT_CONCURRENT;
 		return n->index_stmt->if_not_exists ? RT_STMT_IDEMPOTENT : 0;
 	case PG_QUERY__NODE__NODE_DROP_STMT:
-		return (n->drop_stmt->concurrent ? RT_STMT_NO_TXN : 0) |
+		return (n->drop_stmt->concurrent ? RT_STMT_NO_TXN | RT_STMT_CONCURRENT : 0) |
 		       (n->drop_stmt->missing_ok ? RT_STMT_IDEMPOTENT : 0);
 	case PG_QUERY__NODE__NODE_REINDEX_STMT: {
 		const PgQuery__ReindexStmt *s = n->reindex_stmt;
@@ -146,7 +146,8 @@ static unsigned classify_node(const PgQuery__Node *n)
 		             s->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SYSTEM ||
 		             s->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_DATABASE ||
 		             (conc && option_true(conc));
-		return RT_STMT_IDEMPOTENT | (no_txn ? RT_STMT_NO_TXN : 0);
+		return RT_STMT_IDEMPOTENT | (no_txn ? RT_STMT_NO_TXN : 0) |
+		       (conc && option_true(conc) ? RT_STMT_CONCURRENT : 0);
 	}
 	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
 		return classify_alter_table(n->alter_table_stmt);
