@@ -28,5 +28,5 @@ int cmd_stamp(int argc, char **argv, struct cli *cli)
 
 	if ((rc = opt_parse(cli, self, stamp_options, &o, argc, argv, &nargs)) != OPT_OK)
 		return rc == OPT_HELP ? 0 : rc;
-	return migrate_main(cli, self, RT_STAMP, o.sql, o.purge, nargs, argv);
+	return migrate_main(cli, self, RT_STAMP, o.sql, o.purge ? RT_MIGRATE_PURGE : 0, nargs, argv);
 }

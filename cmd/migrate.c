@@ -26,6 +26,7 @@ struct step_rec {
 	struct rt_strlist from;        /* version rows the step removes or replaces */
 	struct rt_strlist to;          /* version rows it writes */
 	int status;                    /* 0 applied, else the RT_E* code */
+	int changed;                   /* a downgrade through a file changed since it was applied */
 	double ms;
 	int ended;
 };
@@ -90,6 +91,7 @@ static void on_step_begin_output(void *ctx, const struct rt_step *step)
 	s = &r->steps[r->n++];
 	memset(s, 0, sizeof(*s));
 	s->rev = step->rev;
+	s->changed = step->changed;
 	s->dir = step->direction;
 	for (size_t i = 0; i < step->nops; i++) {
 		const struct rt_verop *op = &step->ops[i];
@@ -179,6 +181,8 @@ static void json_step(struct json *j, const struct step_rec *s)
 	else
 		json_null(j);
 	json_kstring(j, "status", s->ended && s->status == 0 ? "applied" : "failed");
+	if (s->dir == RT_DOWNGRADE)
+		json_kbool(j, "changed_since_applied", s->changed);
 	json_object_end(j);
 }
 
@@ -275,7 +279,7 @@ int migrate_online(struct cli *cli, const struct migrate_request *req)
 
 	t0 = now_ms();
 	cli_signals_defer(1);
-	rc = rt_migrate(db, g, req->dir, req->target, req->purge, &ev, &plan);
+	rc = rt_migrate(db, g, req->dir, req->target, req->flags, &ev, &plan);
 	cli_signals_defer(0);
 	if (rc == 0 && r.oom)
 		rc = cli_fail(cli, RT_ENOMEM, NULL, "out of memory while recording the run");
@@ -300,7 +304,7 @@ int migrate_online(struct cli *cli, const struct migrate_request *req)
 }
 
 int migrate_main(struct cli *cli, const struct cmd_spec *self, enum rt_direction dir,
-                 const char *sql, int purge, int nargs, char **argv)
+                 const char *sql, unsigned flags, int nargs, char **argv)
 {
 	struct migrate_request req;
 	const char *range;
@@ -327,7 +331,7 @@ int migrate_main(struct cli *cli, const struct cmd_spec *self, enum rt_direction
 	memset(&req, 0, sizeof(req));
 	req.command = dir_name(dir);
 	req.dir = dir;
-	req.purge = purge;
+	req.flags = flags;
 	if (sql) {
 		req.sql_range = range;
 		return migrate_offline(cli, &req);

@@ -15,7 +15,7 @@ struct migrate_request {
 	enum rt_direction dir;
 	const char *target;    /* online: the target */
 	const char *sql_range; /* offline: "[FROM:]TO"; NULL for online */
-	int purge;             /* stamp --purge */
+	unsigned flags;        /* enum rt_migrate_flags: stamp --purge, downgrade --allow-changed */
 };
 
 struct cmd_spec;
@@ -25,8 +25,9 @@ int migrate_offline(struct cli *cli, const struct migrate_request *req);
 
 /* What upgrade, downgrade and stamp do once their options are parsed: check the
  * positional arguments (TARGET, or the range for --sql; sql is NULL without --sql, ""
- * for --sql, the range for --sql=RANGE), then run online or offline. */
+ * for --sql, the range for --sql=RANGE), then run online or offline; flags are enum
+ * rt_migrate_flags. */
 int migrate_main(struct cli *cli, const struct cmd_spec *self, enum rt_direction dir,
-                 const char *sql, int purge, int nargs, char **argv);
+                 const char *sql, unsigned flags, int nargs, char **argv);
 
 #endif

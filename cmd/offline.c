@@ -95,7 +95,7 @@ int migrate_offline(struct cli *cli, const struct migrate_request *req)
 	if ((rc = start_state(g, from, &st)) < 0)
 		goto out;
 	if (req->dir == RT_STAMP)
-		rc = rt_plan_stamp(&plan, g, &st, to, req->purge);
+		rc = rt_plan_stamp(&plan, g, &st, to, (req->flags & RT_MIGRATE_PURGE) != 0);
 	else
 		rc = rt_plan_build(&plan, g, &st, req->dir, to);
 	if (rc < 0)

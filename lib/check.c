@@ -9,9 +9,10 @@
 #include "internal.h"
 #include "backend.h"
 
-/* Parses every script, and keeps only its checksum (sums[rev->index], "" when the
- * script is broken): holding 100,000 parsed scripts would cost more than reading them. */
-static int check_scripts(const struct rt_graph *g, struct rt_diags *diags, char (*sums)[65])
+/* Parses every script, and keeps only its checksums (sums[rev->index]: the normalised one,
+ * then the raw one; "" when the script is broken): holding 100,000 parsed scripts would
+ * cost more than reading them. */
+static int check_scripts(const struct rt_graph *g, struct rt_diags *diags, char (*sums)[130])
 {
 	int rc = 0;
 
@@ -26,6 +27,7 @@ static int check_scripts(const struct rt_graph *g, struct rt_diags *diags, char 
 			continue;
 		}
 		memcpy(sums[i], r->script->checksum, 65);
+		memcpy(sums[i] + 65, r->script->checksum_raw, 65);
 		if (rt_section_transactional(r, &r->script->upgrade, g->dialect, &tx) < 0 ||
 		    (r->script->downgrade.present &&
 		     rt_section_transactional(r, &r->script->downgrade, g->dialect, &tx) < 0))
@@ -60,7 +62,7 @@ static const struct rt_history_row *last_row(const struct rt_history_row *rows, 
 }
 
 static int check_database(const struct rt_graph *g, struct rt_db *db, struct rt_diags *diags,
-                          char (*sums)[65])
+                          char (*sums)[130])
 {
 	struct rt_strlist heads = RT_STRLIST_INIT;
 	struct rt_history_row *rows = NULL;
@@ -106,7 +108,8 @@ static int check_database(const struct rt_graph *g, struct rt_db *db, struct rt_
 				continue;
 			h = last_row(rows, nrows, r->id);
 			if (h && h->checksum && strcmp(h->status, "applied") == 0 &&
-			    strcmp(h->direction, "downgrade") != 0 && strcmp(h->checksum, sums[i]) != 0)
+			    strcmp(h->direction, "downgrade") != 0 && strcmp(h->checksum, sums[i]) != 0 &&
+			    strcmp(h->checksum, sums[i] + 65) != 0)
 				rc = rt_diags_add(diags, RT_SEV_ERROR, "checksum-mismatch", r->path, 0,
 				                  "Changing an applied revision does not change the databases it ran on; "
 				                  "restore the file, or put the change in a new revision.",
@@ -161,7 +164,7 @@ int rt_check(const struct rt_graph *g, struct rt_db *db, struct rt_diags *diags)
 		const struct rt_diag *d = &g->problems.items[i];
 		rc = rt_diags_add(diags, d->severity, d->kind, d->file, d->line, d->hint, "%s", d->message);
 	}
-	char (*sums)[65] = rt_calloc(g->n ? g->n : 1, sizeof(*sums));
+	char (*sums)[130] = rt_calloc(g->n ? g->n : 1, sizeof(*sums));
 	if (!sums)
 		return RT_ENOMEM;
 	if (rc == 0)

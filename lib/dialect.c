@@ -411,6 +411,30 @@ int rt_sql_select_history(struct rt_buf *b, enum rt_dialect d, const struct rt_c
 	return rc ? rc : rt_buf_puts(b, " ORDER BY id");
 }
 
+int rt_sql_select_applied_checksums(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                                    const struct rt_strlist *revisions)
+{
+	int rc = rt_buf_puts(b, "SELECT revision, checksum FROM ");
+	if (rc == 0)
+		rc = rt_sql_table(b, d, cfg, 1);
+	if (rc == 0)
+		rc = rt_buf_puts(b, " WHERE id IN (SELECT max(id) FROM ");
+	if (rc == 0)
+		rc = rt_sql_table(b, d, cfg, 1);
+	if (rc == 0)
+		rc = rt_buf_puts(b, " WHERE status = 'applied' AND direction <> 'downgrade' AND checksum IS NOT NULL"
+		                    " AND revision IN (");
+	for (size_t i = 0; i < revisions->n && rc == 0; i++) {
+		if (i)
+			rc = rt_buf_puts(b, ", ");
+		if (rc == 0)
+			rc = rt_sql_literal(b, revisions->items[i]);
+	}
+	if (rc == 0 && revisions->n == 0)
+		rc = rt_buf_puts(b, "NULL");
+	return rc ? rc : rt_buf_puts(b, ") GROUP BY revision)");
+}
+
 int rt_sql_select_unfinished(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg)
 {
 	int rc = select_history_rows(b, d, cfg);

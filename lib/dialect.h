@@ -68,6 +68,11 @@ int rt_sql_select_heads(struct rt_buf *b, enum rt_dialect d, const struct rt_con
 int rt_sql_select_history(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
                           const char *revision, const struct rt_strlist *latest);
 
+/* "revision, checksum" of the newest 'applied' upgrade or stamp row recording a checksum,
+ * for each of revisions. */
+int rt_sql_select_applied_checksums(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                                    const struct rt_strlist *revisions);
+
 /* The rows rt_db_unfinished() returns. */
 int rt_sql_select_unfinished(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg);
 

@@ -176,6 +176,10 @@ int rt_resume_point(struct rt_db *db, const struct rt_step *st, const struct rt_
 /* RT_ESTATE when an unfinished run exists that plan p does not resume. */
 int rt_check_unfinished(struct rt_db *db, const struct rt_plan *p);
 
+/* changed_files.c: for a downgrade plan, RT_ESTATE when a revision it runs changed since it
+ * was applied; with allow, a notice per such revision and its step marked changed. */
+int rt_check_changed_downgrades(struct rt_db *db, struct rt_plan *p, int allow, const struct rt_run_events *ev);
+
 /* sqlite_session.c: RT_EINPUT (naming file and line) for a statement of a SQLite revision
  * that would outlast it or does nothing where it runs (see the file). */
 int rt_sqlite_session_check(const struct rt_stmt *st, int transactional);

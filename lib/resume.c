@@ -212,7 +212,7 @@ int rt_resume_point(struct rt_db *db, const struct rt_step *st, const struct rt_
 		goto out;
 	k = (size_t)u->statement_index;
 	running = strcmp(u->status, "running") == 0;
-	if ((!u->checksum || strcmp(u->checksum, st->rev->script->checksum) != 0) &&
+	if (!rt_script_checksum_is(st->rev->script, u->checksum) &&
 	    (rc = check_changed_file(db, st, u, k, ev)) < 0)
 		goto out;
 	if (k >= sec->n) {

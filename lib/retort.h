@@ -251,7 +251,8 @@ struct rt_section {
 
 struct rt_script {
 	char *path;
-	char checksum[65];        /* sha256 of the file's bytes, lowercase hex */
+	char checksum[65];        /* sha256 of the file's bytes with CRLF read as LF, lowercase hex */
+	char checksum_raw[65];    /* sha256 of the bytes as they are (recorded by retort 0.1) */
 	struct rt_section upgrade;
 	struct rt_section downgrade;
 };
@@ -296,6 +297,9 @@ int rt_revision_id_valid(const char *id);
 int rt_script_parse(struct rt_script **out, const char *path, const char *text, size_t len,
                     enum rt_dialect dialect, const struct rt_config *cfg);
 void rt_script_free(struct rt_script *s);
+/* 1 when a checksum recorded in the history (stored, may be NULL) is the script's: its
+ * line-ending-normalised checksum, or the raw one an older retort recorded. */
+int rt_script_checksum_is(const struct rt_script *s, const char *stored);
 
 /* Splits SQL text into statements. base_line is the line of text[0] in its file. The
  * statements' sql are copies without the terminating ';'; comments-only pieces are
@@ -404,6 +408,7 @@ struct rt_step {
 	struct rt_verop *ops;
 	size_t nops;
 	int transactional;         /* 0: runs outside a transaction block */
+	int changed;               /* a downgrade through a revision changed since it was applied */
 };
 
 struct rt_plan {
@@ -492,10 +497,16 @@ struct rt_run_events {
 int rt_run_plan(struct rt_db *db, const struct rt_graph *g, struct rt_plan *plan,
                 const struct rt_run_events *ev);
 
+enum rt_migrate_flags {
+	RT_MIGRATE_PURGE = 1 << 0,         /* stamp --purge: delete every version row first */
+	RT_MIGRATE_ALLOW_CHANGED = 1 << 1, /* downgrade through revisions changed since applied */
+};
 /* Upgrade/downgrade/stamp a database to target: lock, read state, plan, run, unlock.
+ * flags are enum rt_migrate_flags. A downgrade through a revision whose file changed since
+ * it was applied is RT_ESTATE before anything runs, unless RT_MIGRATE_ALLOW_CHANGED.
  * *plan_out, when not NULL, receives the executed plan (free with rt_plan_free). */
 int rt_migrate(struct rt_db *db, const struct rt_graph *g, enum rt_direction dir,
-               const char *target, int purge, const struct rt_run_events *ev,
+               const char *target, unsigned flags, const struct rt_run_events *ev,
                struct rt_plan **plan_out);
 
 /* resolve: what the DBA found in the database after a statement-by-statement revision

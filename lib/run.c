@@ -766,9 +766,10 @@ int rt_run_plan(struct rt_db *db, const struct rt_graph *g, struct rt_plan *plan
 }
 
 int rt_migrate(struct rt_db *db, const struct rt_graph *g, enum rt_direction dir,
-               const char *target, int purge, const struct rt_run_events *ev,
+               const char *target, unsigned flags, const struct rt_run_events *ev,
                struct rt_plan **plan_out)
 {
+	int purge = (flags & RT_MIGRATE_PURGE) != 0;
 	struct runner r = { 0, db, NULL, db->ops->dialect, db->cfg, g, ev, NULL };
 	struct rt_plan *plan = NULL;
 	struct rt_state st;
@@ -790,6 +791,8 @@ int rt_migrate(struct rt_db *db, const struct rt_graph *g, enum rt_direction dir
 	                     : rt_plan_build(&plan, g, &st, dir, target);
 	if (rc == 0)
 		rc = rt_check_unfinished(db, plan);
+	if (rc == 0)
+		rc = rt_check_changed_downgrades(db, plan, (flags & RT_MIGRATE_ALLOW_CHANGED) != 0, ev);
 	if (rc == 0 && plan->n > 0)
 		rc = ensure_tables(&r);
 	if (rc == 0)

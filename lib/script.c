@@ -266,6 +266,30 @@ static int require_utf8(const char *path, const char *text, size_t len, size_t b
 	return RT_EINPUT;
 }
 
+/* The checksum reads CRLF as LF: a checkout with git's autocrlf is the same file. */
+static int checksums(struct rt_script *s, const char *text, size_t len)
+{
+	struct rt_buf lf = RT_BUF_INIT;
+	int rc = rt_sha256_hex(text, len, s->checksum_raw);
+
+	if (rc < 0 || !memchr(text, '\r', len)) {
+		memcpy(s->checksum, s->checksum_raw, sizeof(s->checksum));
+		return rc;
+	}
+	for (size_t i = 0; i < len && rc == 0; i++)
+		if (!(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
+			rc = rt_buf_putc(&lf, text[i]);
+	if (rc == 0)
+		rc = rt_sha256_hex(lf.ptr, lf.len, s->checksum);
+	rt_buf_release(&lf);
+	return rc;
+}
+
+int rt_script_checksum_is(const struct rt_script *s, const char *stored)
+{
+	return stored && (strcmp(stored, s->checksum) == 0 || strcmp(stored, s->checksum_raw) == 0);
+}
+
 static int build(struct rt_script *s, const char *text, size_t len, enum rt_dialect dialect,
                  const struct rt_config *cfg)
 {
@@ -273,7 +297,7 @@ static int build(struct rt_script *s, const char *text, size_t len, enum rt_dial
 	size_t open, close, body;
 	int rc;
 
-	if ((rc = rt_sha256_hex(text, len, s->checksum)) < 0)
+	if ((rc = checksums(s, text, len)) < 0)
 		return rc;
 	if ((rc = rt_lex_header_locate(s->path, text, len, &open, &close)) < 0)
 		return rc;
