@@ -307,6 +307,8 @@ void out_diag(const struct rt_diag *d, int to_stdout, const char *display_file)
 	}
 	emitf(to_stdout, d->severity == RT_SEV_ERROR ? "error: " : "warning: ", "\n", "%s%s",
 	      loc.ptr, msg);
+	if (d->context && *d->context)
+		emitf(to_stdout, "", "\n", "%s", d->context);
 	if (d->hint && *d->hint)
 		emitf(to_stdout, "  hint: ", "\n", "%s", d->hint);
 	rt_buf_release(&loc);
@@ -326,5 +328,6 @@ void out_diag_json(struct json *j, const struct rt_diag *d)
 		json_null(j);
 	json_kstring(j, "message", d->message);
 	json_kstring(j, "hint", d->hint);
+	json_kstring(j, "context", d->context);
 	json_object_end(j);
 }

@@ -12,31 +12,36 @@
 /* Parses every script, and keeps only its checksums (sums[rev->index]: the normalised one,
  * then the raw one; "" when the script is broken): holding 100,000 parsed scripts would
  * cost more than reading them. */
+static int check_script(const struct rt_graph *g, struct rt_revision *r, struct rt_diags *diags,
+                        char sums[130])
+{
+	struct rt_script *s = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int rc = rt_file_read(r->path, &text, &len);
+
+	if (rc == 0)
+		rc = rt_script_parse_diags(&s, r->path, text, len, g->dialect, g->cfg, diags);
+	free(text);
+	if (rc == RT_ENOMEM)
+		return rc;
+	if (rc < 0)
+		return rt_diags_add_error(diags, "bad-script");
+	memcpy(sums, s->checksum, 65);
+	memcpy(sums + 65, s->checksum_raw, 65);
+	rc = rt_section_problems(r, &s->upgrade, g->dialect, diags);
+	if (rc == 0 && s->downgrade.present)
+		rc = rt_section_problems(r, &s->downgrade, g->dialect, diags);
+	rt_script_free(s);
+	return rc;
+}
+
 static int check_scripts(const struct rt_graph *g, struct rt_diags *diags, char (*sums)[130])
 {
 	int rc = 0;
 
-	for (size_t i = 0; i < g->n && rc == 0; i++) {
-		struct rt_revision *r = g->revs[i];
-		int tx, loaded_here = r->script == NULL;
-		rc = rt_graph_load_script(g, r);
-		if (rc == RT_ENOMEM)
-			return rc;
-		if (rc < 0) {
-			rc = rt_diags_add_error(diags, "bad-script");
-			continue;
-		}
-		memcpy(sums[i], r->script->checksum, 65);
-		memcpy(sums[i] + 65, r->script->checksum_raw, 65);
-		if (rt_section_transactional(r, &r->script->upgrade, g->dialect, &tx) < 0 ||
-		    (r->script->downgrade.present &&
-		     rt_section_transactional(r, &r->script->downgrade, g->dialect, &tx) < 0))
-			rc = rt_diags_add_error(diags, "mixed-transaction");
-		if (loaded_here) {
-			rt_script_free(r->script);
-			r->script = NULL;
-		}
-	}
+	for (size_t i = 0; i < g->n && rc == 0; i++)
+		rc = check_script(g, g->revs[i], diags, sums[i]);
 	return rc;
 }
 

@@ -25,7 +25,7 @@ static char *masked_dup(const char *s)
 }
 
 static int add_diag(struct rt_diags *d, enum rt_severity sev, const char *kind, const char *file,
-                    int line, const char *hint, const char *message)
+                    int line, const char *hint, const char *message, const char *context)
 {
 	struct rt_diag *x;
 
@@ -39,11 +39,13 @@ static int add_diag(struct rt_diags *d, enum rt_severity sev, const char *kind, 
 	x->message = masked_dup(message);
 	x->file = file ? masked_dup(file) : NULL;
 	x->hint = hint ? masked_dup(hint) : NULL;
-	if (!x->kind || !x->message || (file && !x->file) || (hint && !x->hint)) {
+	x->context = context ? masked_dup(context) : NULL;
+	if (!x->kind || !x->message || (file && !x->file) || (hint && !x->hint) || (context && !x->context)) {
 		free(x->kind);
 		free(x->message);
 		free(x->file);
 		free(x->hint);
+		free(x->context);
 		return RT_ENOMEM;
 	}
 	d->n++;
@@ -68,7 +70,7 @@ int rt_diags_add(struct rt_diags *d, enum rt_severity sev, const char *kind, con
 	va_start(ap, fmt);
 	vsnprintf(msg, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	rc = add_diag(d, sev, kind, file, line, hint, msg);
+	rc = add_diag(d, sev, kind, file, line, hint, msg, NULL);
 	free(msg);
 	return rc;
 }
@@ -76,7 +78,7 @@ int rt_diags_add(struct rt_diags *d, enum rt_severity sev, const char *kind, con
 int rt_diags_add_error(struct rt_diags *d, const char *kind)
 {
 	const struct rt_error *e = rt_error_last();
-	return add_diag(d, RT_SEV_ERROR, kind, e->file, e->line, e->hint, e->message);
+	return add_diag(d, RT_SEV_ERROR, kind, e->file, e->line, e->hint, e->message, e->context);
 }
 
 size_t rt_diags_count(const struct rt_diags *d, enum rt_severity sev)
@@ -95,6 +97,7 @@ void rt_diags_release(struct rt_diags *d)
 		free(d->items[i].file);
 		free(d->items[i].message);
 		free(d->items[i].hint);
+		free(d->items[i].context);
 	}
 	free(d->items);
 	d->items = NULL;

@@ -98,6 +98,10 @@ int rt_mkdir_p(const char *path, int mode);
  * file"). */
 int rt_check_safe_for_root(const char *path, const char *what);
 
+/* caret.c: "LINE n: <the line>" and a caret line under the 1-based character position pos
+ * of sql, whose first token is on line first_line; NULL when out of memory. */
+char *rt_caret_context(const char *sql, long pos, int first_line);
+
 /* utf8.c: offset of the first byte in s[0..n) that breaks UTF-8 (overlong forms,
  * surrogates and code points above U+10FFFF included), or n. */
 size_t rt_utf8_invalid_at(const unsigned char *s, size_t n);
@@ -147,11 +151,16 @@ int rt_graph_mark_ancestors(const struct rt_graph *g, struct rt_revision *r, int
 int rt_graph_mark_descendants(const struct rt_graph *g, struct rt_revision *r, int include_self,
                               unsigned char *mark);
 
-/* plan.c: whether a section runs inside a transaction (*out = 1) or statement by statement
- * in autocommit (0). RT_EINPUT when it mixes statements that cannot run in a transaction
- * block with others and the header does not say transactional: false. */
+/* section_mode.c: whether a section runs inside a transaction (*out = 1) or statement by
+ * statement in autocommit (0). RT_EINPUT when it mixes statements that cannot run in a
+ * transaction block with others and the header does not say transactional: false, or holds
+ * a statement that cannot run the way the section runs (SQLite PRAGMAs). */
 int rt_section_transactional(const struct rt_revision *rev, const struct rt_section *sec,
                              enum rt_dialect dialect, int *out);
+/* Every problem rt_section_transactional() would stop at, and PostgreSQL's parser's syntax
+ * errors, added to diags; fails only when out of memory. */
+int rt_section_problems(const struct rt_revision *rev, const struct rt_section *sec,
+                        enum rt_dialect dialect, struct rt_diags *diags);
 
 /* db.c: a history table made by retort 0.1 gets the statement_checksums column (write
  * paths only, once the tables exist). */

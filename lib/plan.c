@@ -26,52 +26,6 @@ void rt_plan_free(struct rt_plan *p)
 	free(p);
 }
 
-/* SQLite: what the section's statements do to the connection, given how it runs. */
-static int check_session(const struct rt_section *sec, enum rt_dialect dialect, int transactional)
-{
-	int rc = 0;
-
-	for (size_t i = 0; dialect == RT_DIALECT_SQLITE && i < sec->n && rc == 0; i++)
-		rc = rt_sqlite_session_check(&sec->stmts[i], transactional);
-	return rc;
-}
-
-int rt_section_transactional(const struct rt_revision *rev, const struct rt_section *sec,
-                             enum rt_dialect dialect, int *out)
-{
-	const struct rt_stmt *first_notx = NULL;
-	size_t notx = 0;
-
-	for (size_t i = 0; i < sec->n; i++) {
-		if (sec->stmts[i].flags & RT_STMT_NO_TXN) {
-			if (!first_notx)
-				first_notx = &sec->stmts[i];
-			notx++;
-		}
-	}
-	if (!rev->transactional || notx == 0 || notx == sec->n) {
-		*out = rev->transactional && notx == 0;
-		return check_session(sec, dialect, *out);
-	}
-	{
-		const char *sql = first_notx->sql;
-		size_t shown = strcspn(sql, "\n");
-		if (shown > 60)
-			shown = 60;
-		rt_error_set(RT_EINPUT,
-		             "%s:%d: revision '%s' mixes a statement that cannot run inside a transaction "
-		             "block ('%.*s%s') with statements that should",
-		             rev->path, first_notx->line, rev->id, (int)shown, sql,
-		             shown < strlen(sql) ? "..." : "");
-		rt_error_set_location(rev->path, first_notx->line);
-		rt_error_set_detail("Statements such as CREATE INDEX CONCURRENTLY run in autocommit, so the "
-		                    "revision could not be rolled back as a whole.");
-		rt_error_set_hint("Move that statement into a revision of its own, or add "
-		                  "'transactional: false' to the header to run every statement in autocommit.");
-	}
-	return RT_EINPUT;
-}
-
 struct sim {
 	const struct rt_graph *g;
 	unsigned char *applied;  /* copy of the state, updated step by step */

@@ -130,6 +130,7 @@ struct rt_diag {
 	int line;      /* 0 when unknown */
 	char *message; /* lowercase, no final period */
 	char *hint;    /* may be NULL */
+	char *context; /* lines to show verbatim (a statement with a caret), or NULL */
 };
 
 struct rt_diags {
@@ -227,6 +228,7 @@ enum rt_stmt_flags {
 	RT_STMT_COPY_IN = 1 << 3,     /* COPY ... FROM STDIN (PostgreSQL): its data is copy_data */
 	RT_STMT_COPY_OUT = 1 << 4,    /* COPY ... TO STDOUT (PostgreSQL): refused */
 	RT_STMT_CONCURRENT = 1 << 5,  /* ... CONCURRENTLY (PostgreSQL): waits for older transactions */
+	RT_STMT_BAD = 1 << 6,         /* rt_script_parse_diags() reported a problem of it */
 };
 
 /* One SQL statement of a section, variables substituted. */
@@ -296,6 +298,11 @@ int rt_revision_id_valid(const char *id);
  * substituted from cfg (may be NULL: then any ${name} is an error). */
 int rt_script_parse(struct rt_script **out, const char *path, const char *text, size_t len,
                     enum rt_dialect dialect, const struct rt_config *cfg);
+/* The same, but a problem of one statement (an undefined variable, a psql meta-command,
+ * ...) goes into problems (kind "bad-statement") and parsing goes on, so that every
+ * problem of the file is found; problems of the file itself still fail. */
+int rt_script_parse_diags(struct rt_script **out, const char *path, const char *text, size_t len,
+                          enum rt_dialect dialect, const struct rt_config *cfg, struct rt_diags *problems);
 void rt_script_free(struct rt_script *s);
 /* 1 when a checksum recorded in the history (stored, may be NULL) is the script's: its
  * line-ending-normalised checksum, or the raw one an older retort recorded. */

@@ -9,9 +9,8 @@
  * turns into a silent comment. Directives are collected first, with their lines, and
  * then interpreted, so new ones (per-statement options, steps) plug into the table.
  *
- * Each section is split for the dialect, then ${name} references are substituted in
- * every statement (which is classified again when a value changed it). Transaction
- * control statements are refused: retort opens and commits transactions itself.
+ * Each section is split for the dialect, then every statement is bound (stmt_rules.c):
+ * its ${name} references substituted and what a revision may not hold refused.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -134,82 +133,9 @@ static int scan_directives(const char *path, const char *text, size_t len, size_
 	return 0;
 }
 
-/* The transaction command a statement starts with, for messages: "COMMIT", "START
- * TRANSACTION". */
-static void txn_keyword(const char *sql, char *out, size_t size)
-{
-	size_t n = 0, o = 0;
-
-	while (n < 16 && ((sql[n] >= 'A' && sql[n] <= 'Z') || (sql[n] >= 'a' && sql[n] <= 'z')))
-		n++;
-	for (size_t i = 0; i < n && o + 1 < size; i++)
-		out[o++] = (char)(sql[i] >= 'a' ? sql[i] - 'a' + 'A' : sql[i]);
-	out[o] = '\0';
-	if ((strcmp(out, "START") == 0 || strcmp(out, "PREPARE") == 0) && o + 13 < size)
-		memcpy(out + o, " TRANSACTION", 13);
-}
-
-/* A variable's value must not change where its statement ends: "x'); DROP TABLE t; --"
- * would otherwise smuggle in statements of its own. Sets st's flags for the new text. */
-static int still_one_statement(const char *path, struct rt_stmt *st, const char *sql,
-                               enum rt_dialect dialect)
-{
-	struct rt_stmt *parts = NULL;
-	size_t n = 0;
-	int rc = rt_sql_split(dialect, path, sql, strlen(sql), st->line, &parts, &n);
-
-	if (rc == RT_ENOMEM)
-		return rc;
-	if (rc == 0 && n == 1) {
-		st->flags = parts[0].flags;
-		rt_stmts_free(parts, n);
-		return 0;
-	}
-	rt_stmts_free(parts, n);
-	if (rc < 0) {
-		/* the splitter's message, without its "path:line: " */
-		const char *m = rt_error_last()->message;
-		size_t pl = strlen(path);
-		char *why;
-		if (strncmp(m, path, pl) == 0 && m[pl] == ':' && strstr(m + pl + 1, ": "))
-			m = strstr(m + pl + 1, ": ") + 2;
-		if (!(why = rt_strdup(m)))
-			return RT_ENOMEM;
-		rt_error_set(RT_EINPUT, "%s:%d: a variable's value breaks this statement: %s", path,
-		             st->line, why);
-		free(why);
-	} else
-		rt_error_set(RT_EINPUT, "%s:%d: a variable's value turns this statement into %zu statements",
-		             path, st->line, n);
-	rt_error_set_location(path, st->line);
-	rt_error_set_hint("A value is inserted as it is: quote it with ${NAME:literal} (a SQL string) or "
-	                  "${NAME:ident} (an identifier), or fix the value.");
-	return RT_EINPUT;
-}
-
-/* COPY reads its data from the revision (FROM STDIN with the data after it) or the server's
- * files; nothing would read what COPY ... TO STDOUT sends. */
-static int check_copy(const char *path, const struct rt_stmt *st)
-{
-	if (st->flags & RT_STMT_COPY_OUT) {
-		rt_error_set(RT_EINPUT, "%s:%d: COPY ... TO STDOUT in a revision: nothing would read its output",
-		             path, st->line);
-		rt_error_set_hint("A migration changes the database; to export data, run COPY with psql "
-		                  "outside retort, or COPY TO a file the server can write.");
-	} else if ((st->flags & RT_STMT_COPY_IN) && !st->copy_data) {
-		rt_error_set(RT_EINPUT, "%s:%d: COPY ... FROM STDIN without its data", path, st->line);
-		rt_error_set_hint("End the statement with ';' at the end of its line, put the data lines "
-		                  "after it and end them with a line holding only \\., as pg_dump writes it.");
-	} else {
-		return 0;
-	}
-	rt_error_set_location(path, st->line);
-	return RT_EINPUT;
-}
-
 static int parse_section(struct rt_script *s, struct rt_section *sec, const char *text,
                          size_t start, size_t end, int line, enum rt_dialect dialect,
-                         const struct rt_config *cfg)
+                         const struct rt_config *cfg, struct rt_diags *problems)
 {
 	int rc;
 
@@ -219,33 +145,13 @@ static int parse_section(struct rt_script *s, struct rt_section *sec, const char
 	                       &sec->n)) < 0)
 		return rc;
 	for (size_t i = 0; i < sec->n; i++) {
-		struct rt_stmt *st = &sec->stmts[i];
-		char *sql;
-		if ((rc = rt_vars_substitute_dialect(dialect, st->sql, st->len, cfg, s->path, st->line,
-		                                     &sql)) < 0)
+		if ((rc = rt_stmt_bind(s->path, &sec->stmts[i], dialect, cfg)) == 0)
+			continue;
+		if (!problems || rc == RT_ENOMEM)
 			return rc;
-		if (strcmp(sql, st->sql) != 0 && (rc = still_one_statement(s->path, st, sql, dialect)) < 0) {
-			free(sql);
+		sec->stmts[i].flags |= RT_STMT_BAD;
+		if ((rc = rt_diags_add_error(problems, "bad-statement")) < 0)
 			return rc;
-		}
-		free(st->sql);
-		st->sql = sql;
-		st->len = strlen(sql);
-		if ((rc = rt_sql_check_client_commands(dialect, s->path, st)) < 0)
-			return rc;
-		if ((rc = check_copy(s->path, st)) < 0)
-			return rc;
-		if (st->flags & RT_STMT_TXN_CONTROL) {
-			char kw[32];
-			txn_keyword(sql, kw, sizeof(kw));
-			rt_error_set(RT_EINPUT,
-			             "%s:%d: '%s' is not allowed in a revision: retort manages transactions",
-			             s->path, st->line, kw);
-			rt_error_set_location(s->path, st->line);
-			rt_error_set_hint("Remove it; for statements that cannot run in a transaction, set "
-			                  "'transactional: false' in the header.");
-			return RT_EINPUT;
-		}
 	}
 	return 0;
 }
@@ -291,7 +197,7 @@ int rt_script_checksum_is(const struct rt_script *s, const char *stored)
 }
 
 static int build(struct rt_script *s, const char *text, size_t len, enum rt_dialect dialect,
-                 const struct rt_config *cfg)
+                 const struct rt_config *cfg, struct rt_diags *problems)
 {
 	struct directives dirs = { NULL, 0, 0 };
 	size_t open, close, body;
@@ -328,7 +234,7 @@ static int build(struct rt_script *s, const char *text, size_t len, enum rt_dial
 				;
 			if (j < dirs.n)
 				end = dirs.items[j].start;
-			rc = parse_section(s, sec, text, d->end, end, d->line, dialect, cfg);
+			rc = parse_section(s, sec, text, d->end, end, d->line, dialect, cfg, problems);
 			break;
 		}
 	}
@@ -343,8 +249,8 @@ static int build(struct rt_script *s, const char *text, size_t len, enum rt_dial
 	return rc;
 }
 
-int rt_script_parse(struct rt_script **out, const char *path, const char *text, size_t len,
-                    enum rt_dialect dialect, const struct rt_config *cfg)
+int rt_script_parse_diags(struct rt_script **out, const char *path, const char *text, size_t len,
+                          enum rt_dialect dialect, const struct rt_config *cfg, struct rt_diags *problems)
 {
 	struct rt_script *s;
 	int rc;
@@ -358,12 +264,18 @@ int rt_script_parse(struct rt_script **out, const char *path, const char *text, 
 		free(s);
 		return RT_ENOMEM;
 	}
-	if ((rc = build(s, text, len, dialect, cfg)) < 0) {
+	if ((rc = build(s, text, len, dialect, cfg, problems)) < 0) {
 		rt_script_free(s);
 		return rc;
 	}
 	*out = s;
 	return 0;
+}
+
+int rt_script_parse(struct rt_script **out, const char *path, const char *text, size_t len,
+                    enum rt_dialect dialect, const struct rt_config *cfg)
+{
+	return rt_script_parse_diags(out, path, text, len, dialect, cfg, NULL);
 }
 
 void rt_script_free(struct rt_script *s)

@@ -120,10 +120,17 @@ int rt_sql_split_pg(const char *path, const char *text, size_t len, int base_lin
 unsigned rt_sql_classify(enum rt_dialect dialect, const char *sql);
 unsigned rt_sql_classify_sqlite(const char *sql);
 unsigned rt_sql_classify_pg(const char *sql);
+/* RT_EINPUT (file, line, the parser's message, a caret context) when PostgreSQL's parser
+ * rejects the statement. */
+int rt_sql_syntax_check_pg(const struct rt_stmt *st);
 
 /* sql_meta.c: RT_EINPUT (naming path and line) when the statement holds a command of the
  * dialect's own client: a psql backslash meta-command, or a sqlite3 dot-command. */
 int rt_sql_check_client_commands(enum rt_dialect d, const char *path, const struct rt_stmt *st);
+
+/* stmt_rules.c: binds statement st of the file path for a run (variables from cfg) and
+ * refuses what a revision may not hold; RT_EINPUT naming path and line. */
+int rt_stmt_bind(const char *path, struct rt_stmt *st, enum rt_dialect dialect, const struct rt_config *cfg);
 
 /* rt_vars_substitute() lexing text as dialect does. The public function, which has no
  * dialect parameter, lexes as PostgreSQL; SQLite differs in comments that do not nest,

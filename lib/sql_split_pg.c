@@ -224,6 +224,28 @@ unsigned rt_sql_classify_pg(const char *sql)
 	return flags;
 }
 
+int rt_sql_syntax_check_pg(const struct rt_stmt *st)
+{
+	PgQueryProtobufParseResult pb = pg_query_parse_protobuf(st->sql);
+	char *context;
+	int rc = 0;
+
+	if (pb.error) {
+		context = rt_caret_context(st->sql, pb.error->cursorpos, st->line);
+		rt_error_set(RT_EINPUT, "%s:%d: %s (42601)", st->path, st->line, pb.error->message);
+		rt_error_set_location(st->path, st->line);
+		rt_error_set_sqlstate("42601");
+		if (context)
+			rt_error_set_context(context);
+		rt_error_set_hint("PostgreSQL's own parser (libpg_query, the grammar of PostgreSQL 15) rejects "
+		                  "this statement; the server would too, unless it is newer syntax.");
+		free(context);
+		rc = RT_EINPUT;
+	}
+	pg_query_free_protobuf_parse_result(pb);
+	return rc;
+}
+
 /* ---- splitting ---- */
 
 /* Byte offset of the character at 1-based position pos (as in PgQueryError.cursorpos). */
