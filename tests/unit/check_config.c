@@ -704,7 +704,7 @@ START_TEST(unknown_keys)
 	assert_load_error("postgresql:\n  lock_timout: 1s\n", 2, "unknown key 'lock_timout' in 'postgresql'");
 	assert_hint("Did you mean 'lock_timeout'?");
 	assert_load_error("postgresql:\n  foo: 1\n", 2, "unknown key 'foo' in 'postgresql'");
-	assert_hint("The allowed keys are: lock_retries, lock_timeout, statement_timeout.");
+	assert_hint("The allowed keys are: concurrent_timeout, lock_retries, lock_timeout, statement_timeout.");
 	assert_load_error("sqlite:\n  timeout: 1s\n", 2, "unknown key 'timeout' in 'sqlite'");
 	assert_hint("The only allowed key is busy_timeout.");
 	assert_load_error("database:\n  uri: x\n", 2, "unknown key 'uri' in 'database'");

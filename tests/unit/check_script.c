@@ -112,7 +112,12 @@ END_TEST
 START_TEST(test_bom_crlf_fixture)
 {
 	struct rt_script *s = parse_file("scripts/bom_crlf.sql", LITE, NULL);
-	ck_assert_str_eq(s->checksum, "e6d13f6575c3dff1088b3b065b635dcfb1f98ee63c9060b30490d7e200a50db3");
+	/* the raw bytes' checksum, and the one with CRLF read as LF, which is recorded */
+	ck_assert_str_eq(s->checksum_raw, "e6d13f6575c3dff1088b3b065b635dcfb1f98ee63c9060b30490d7e200a50db3");
+	ck_assert_str_eq(s->checksum, "2b8bbc7a868bc8883ba050c81df3fd440f8a2da6a9d60a1321d108cc2362e318");
+	ck_assert(rt_script_checksum_is(s, "e6d13f6575c3dff1088b3b065b635dcfb1f98ee63c9060b30490d7e200a50db3"));
+	ck_assert(rt_script_checksum_is(s, s->checksum));
+	ck_assert(!rt_script_checksum_is(s, NULL));
 	ck_assert_int_eq(s->upgrade.line, 9);
 	ck_assert_uint_eq(s->upgrade.n, 2);
 	expect(s, &s->upgrade, 0, "CREATE TABLE t (a int)", 10, 0);
@@ -143,7 +148,7 @@ START_TEST(test_pg_fixture_markers_in_bodies)
 	       9, 0);
 	/* classified after substitution: "${schema}.accounts" does not parse, "app.accounts" does */
 	expect(s, &s->upgrade, 2, "CREATE INDEX CONCURRENTLY accounts_owner ON app.accounts (owner)", 20,
-	       RT_STMT_NO_TXN | RT_STMT_IDEMPOTENT);
+	       RT_STMT_NO_TXN | RT_STMT_IDEMPOTENT | RT_STMT_CONCURRENT);
 	ck_assert_int_eq(s->downgrade.present, 1);
 	ck_assert_int_eq(s->downgrade.line, 21);
 	ck_assert_uint_eq(s->downgrade.n, 1);
