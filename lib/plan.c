@@ -258,6 +258,29 @@ out:
 	return rc;
 }
 
+/*
+ * Marks in mark[] what moving down to t takes away (the caller keeps only what is applied).
+ * RT_TARGET_UPTO: the revisions above each target through down_revision edges, and then,
+ * transitively, every revision that needs one of those as a parent or through depends_on.
+ * The targets stay, and so does what depends on a target itself. RT_TARGET_REMOVE: the
+ * targets as well, and everything that needs them.
+ */
+static int mark_removed(const struct rt_graph *g, const struct rt_target *t, unsigned char *mark)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < t->revs.n && rc == 0; i++) {
+		struct rt_revision *r = t->revs.items[i];
+		if (t->kind == RT_TARGET_REMOVE) {
+			rc = rt_graph_mark_descendants(g, r, 1, mark);
+			continue;
+		}
+		for (size_t c = 0; c < r->nchildren && rc == 0; c++)
+			rc = rt_graph_mark_descendants(g, r->children[c], 1, mark);
+	}
+	return rc;
+}
+
 static int not_applied_error(const struct rt_state *cur, const struct rt_revision *r)
 {
 	struct rt_buf b = RT_BUF_INIT;
@@ -307,10 +330,8 @@ int rt_plan_build(struct rt_plan **out, const struct rt_graph *g, const struct r
 			rc = not_applied_error(cur, t.revs.items[0]);
 			goto out;
 		}
-		for (size_t i = 0; i < t.revs.n; i++)
-			if ((rc = rt_graph_mark_descendants(g, t.revs.items[i], t.kind == RT_TARGET_REMOVE,
-			                                     set)) < 0)
-				goto out;
+		if ((rc = mark_removed(g, &t, set)) < 0)
+			goto out;
 		for (size_t i = 0; i < g->n; i++)
 			if (!cur->applied[i])
 				set[i] = 0;
@@ -363,12 +384,10 @@ int rt_plan_stamp(struct rt_plan **out, const struct rt_graph *g, const struct r
 	if (t.kind == RT_TARGET_BASE) {
 		memset(next, 0, g->n);
 	} else {
-		/* remove what descends from the targets (REMOVE: the targets too), then add the
-		 * targets' closure (UPTO) */
-		for (size_t i = 0; i < t.revs.n; i++)
-			if ((rc = rt_graph_mark_descendants(g, t.revs.items[i], t.kind == RT_TARGET_REMOVE,
-			                                     mark)) < 0)
-				goto out;
+		/* take away what a downgrade to the targets removes, then add the targets'
+		 * closure (UPTO) */
+		if ((rc = mark_removed(g, &t, mark)) < 0)
+			goto out;
 		for (size_t i = 0; i < g->n; i++)
 			if (mark[i])
 				next[i] = 0;

@@ -205,6 +205,46 @@ START_TEST(depends_on_order_and_rows)
 }
 END_TEST
 
+/* issue 7: a1 -> a2 -> a3; b1 (root) depends_on a1; c1 (root) depends_on a2 -> c2 */
+START_TEST(downgrade_keeps_what_depends_on_the_target)
+{
+	fx_rev("a1", "null", "");
+	fx_rev("a2", "a1", "");
+	fx_rev("a3", "a2", "");
+	fx_rev("b1", "null", "depends_on: a1");
+	fx_rev("c1", "null", "depends_on: a2");
+	fx_rev("c2", "c1", "");
+	g = fx_load();
+	ck_assert_int_eq(plan("a3,b1,c2", RT_DOWNGRADE, "a1"), 0);
+	ck_assert_str_eq(describe(p), "c2:U c2>c1;c1:D c1;a3:U a3>a2;a2:D a2");
+	ck_assert_str_eq(fx_ids(&p->heads_after), "b1");
+	ck_assert_int_eq(plan("a3,c2", RT_DOWNGRADE, "a1"), 0);
+	ck_assert_str_eq(describe(p), "c2:U c2>c1;c1:D c1;a3:U a3>a2;a2:U a2>a1");
+	ck_assert_str_eq(fx_ids(&p->heads_after), "a1");
+	ck_assert_int_eq(plan("a3,b1,c2", RT_DOWNGRADE, "a2"), 0);
+	ck_assert_str_eq(describe(p), "a3:D a3");
+	ck_assert_str_eq(fx_ids(&p->heads_after), "b1,c2");
+	ck_assert_int_eq(plan("b1", RT_DOWNGRADE, "a1"), 0); /* a1 stays: nothing to do */
+	ck_assert_uint_eq(p->n, 0);
+	ck_assert_int_eq(plan("a3,b1,c2", RT_DOWNGRADE, "-1"), RT_EAMBIGUOUS);
+	ck_assert_int_eq(plan("b1", RT_DOWNGRADE, "-1"), 0);
+	ck_assert_str_eq(describe(p), "b1:U b1>a1");
+	ck_assert_int_eq(plan("a3,b1,c2", RT_DOWNGRADE, "base"), 0);
+	ck_assert_uint_eq(p->n, 6);
+	ck_assert_uint_eq(p->heads_after.n, 0);
+	rt_state_release(&st);
+	ck_assert_int_eq(fx_state(&st, g, "a3,b1,c2"), 0);
+	rt_plan_free(p);
+	ck_assert_int_eq(rt_plan_stamp(&p, g, &st, "a1", 0), 0);
+	ck_assert_str_eq(describe(p), "stamp:D a3,D c2");
+	ck_assert_str_eq(fx_ids(&p->heads_after), "b1");
+	rt_plan_free(p);
+	ck_assert_int_eq(rt_plan_stamp(&p, g, &st, "a2", 0), 0);
+	ck_assert_str_eq(describe(p), "stamp:D a3"); /* c2 implies a2 */
+	ck_assert_str_eq(fx_ids(&p->heads_after), "b1,c2");
+}
+END_TEST
+
 START_TEST(irreversible_downgrade)
 {
 	fx_rev("a1", "null", "");
@@ -277,6 +317,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, branch_and_merge);
 	tcase_add_test(tc, multiple_heads);
 	tcase_add_test(tc, depends_on_order_and_rows);
+	tcase_add_test(tc, downgrade_keeps_what_depends_on_the_target);
 	tcase_add_test(tc, irreversible_downgrade);
 	tcase_add_test(tc, bad_script_fails_planning);
 	tcase_add_test(tc, stamps);
