@@ -289,10 +289,12 @@ static int stamp_body(struct runner *r, const struct rt_step *st)
 	}
 	if (rc == 0)
 		rc = version_ops(r, st);
-	for (size_t i = 0; rc == 0 && i < (p->heads_after.n ? p->heads_after.n : 1); i++) {
-		struct rt_revision *head = p->heads_after.n ? p->heads_after.items[i] : NULL;
-		struct rt_history_event he = { head ? head->id : "<base>", "stamp", NULL };
-		if (head && (rc = rt_graph_load_script(r->g, head)) == 0)
+	/* a history row per version row after the stamp; "<base>" is no revision, so a stamp
+	 * to base writes none */
+	for (size_t i = 0; rc == 0 && i < p->heads_after.n; i++) {
+		struct rt_revision *head = p->heads_after.items[i];
+		struct rt_history_event he = { head->id, "stamp", NULL };
+		if ((rc = rt_graph_load_script(r->g, head)) == 0)
 			he.checksum = head->script->checksum;
 		if (rc == 0)
 			rc = rt_sql_history_start(&b, r->d, r->cfg, &he, "running", -1);

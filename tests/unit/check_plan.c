@@ -287,6 +287,10 @@ START_TEST(stamps)
 	ck_assert_int_eq(rt_plan_stamp(&p, g, &st, "base", 0), 0);
 	ck_assert_str_eq(describe(p), "stamp:D d4");
 	rt_plan_free(p);
+	ck_assert_int_eq(rt_plan_stamp(&p, g, &st, "d4", 0), 0); /* already there: no step */
+	ck_assert_uint_eq(p->n, 0);
+	ck_assert_str_eq(fx_ids(&p->heads_after), "d4");
+	rt_plan_free(p);
 	ck_assert_int_eq(rt_plan_stamp(&p, g, &st, "d4", 1), 0);
 	ck_assert_int_eq(p->purge, 1);
 	ck_assert_str_eq(describe(p), "stamp:I d4");
