@@ -130,6 +130,19 @@ START_TEST(relative_targets)
 	ck_assert_error_contains("past the head");
 	ck_assert_int_eq(plan("a1", RT_UPGRADE, "-1"), RT_EUSAGE);
 	ck_assert_int_eq(plan("a1", RT_DOWNGRADE, "+1"), RT_EUSAGE);
+	/* "here", and counting from the head as in Alembic */
+	ck_assert_int_eq(plan("b2", RT_UPGRADE, "+0"), 0);
+	ck_assert_uint_eq(p->n, 0);
+	ck_assert_int_eq(plan("b2", RT_DOWNGRADE, "-0"), 0);
+	ck_assert_uint_eq(p->n, 0);
+	ck_assert_int_eq(plan("", RT_DOWNGRADE, "-0"), 0);
+	ck_assert_uint_eq(p->n, 0);
+	ck_assert_int_eq(plan("a1", RT_UPGRADE, "c3+0"), 0);
+	ck_assert_str_eq(describe(p), "b2:U a1>b2;c3:U b2>c3");
+	ck_assert_int_eq(plan("a1", RT_UPGRADE, "head-1"), 0);
+	ck_assert_str_eq(describe(p), "b2:U a1>b2;c3:U b2>c3");
+	ck_assert_int_eq(plan("d4", RT_DOWNGRADE, "heads-3"), 0);
+	ck_assert_str_eq(describe(p), "d4:U d4>c3;c3:U c3>b2;b2:U b2>a1");
 }
 END_TEST
 
@@ -186,6 +199,10 @@ START_TEST(multiple_heads)
 	ck_assert_int_eq(plan("", RT_UPGRADE, "billing@base"), RT_EUSAGE);
 	ck_assert_int_eq(plan("", RT_UPGRADE, "nope@head"), RT_ENOTFOUND);
 	ck_assert_int_eq(plan("", RT_UPGRADE, "shop@sideways"), RT_EUSAGE);
+	ck_assert_int_eq(plan("", RT_UPGRADE, "shop@head-1"), 0);
+	ck_assert_str_eq(describe(p), "a1:I a1;c1:U a1>c1");
+	ck_assert_int_eq(plan("", RT_UPGRADE, "head-1"), RT_EMULTIHEADS);
+	ck_assert_int_eq(plan("", RT_UPGRADE, "heads-1"), RT_EMULTIHEADS);
 }
 END_TEST
 
