@@ -375,6 +375,10 @@ struct rt_state {
 int rt_state_from_heads(struct rt_state *out, const struct rt_graph *g,
                         const char *const *heads, size_t nheads);
 void rt_state_release(struct rt_state *st);
+/* 1 when r is current: applied, with no applied child through down_revision (Alembic's
+ * "effective heads"). Every version row is current, and so is an applied revision that
+ * only a dependent's row implies (it stays the head of its own stream). */
+int rt_state_is_current(const struct rt_state *st, const struct rt_revision *r);
 
 /* Revisions from the range spec ("A:B", "A:", ":B", "current" on either side, or a single
  * target), newest first (reverse of the upgrade order). cur may be NULL unless the spec
