@@ -6,6 +6,8 @@
  * another). Applying R replaces those of R's parents and depends_on targets that are
  * rows with R (an UPDATE for the first, DELETEs for the rest, an INSERT when none is).
  * Removing R puts back each parent or dependency that nothing else applied still needs.
+ * A downgrade or stamp to X keeps X: it removes the revisions above X through
+ * down_revision edges and, transitively, what needs a removed one (mark_removed()).
  * Every script a plan runs is parsed while planning, so bad scripts, undefined
  * variables and irreversible revisions fail before anything runs.
  */
