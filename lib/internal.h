@@ -149,5 +149,9 @@ int rt_graph_mark_descendants(const struct rt_graph *g, struct rt_revision *r, i
  * in autocommit (0). RT_EINPUT when it mixes statements that cannot run in a transaction
  * block with others and the header does not say transactional: false. */
 int rt_section_transactional(const struct rt_revision *rev, const struct rt_section *sec, int *out);
+/* plan.c: gives a stamp plan that changes no version row its step after all (no
+ * version-table change; its history rows record the stamp), for a stamp that settles runs
+ * that stopped part-way. */
+int rt_plan_stamp_settle(struct rt_plan *p);
 
 #endif

@@ -422,6 +422,18 @@ static int stamp_step(struct rt_plan *p)
 	return rc;
 }
 
+int rt_plan_stamp_settle(struct rt_plan *p)
+{
+	if (p->direction != RT_STAMP || p->n > 0)
+		return 0;
+	if (!(p->steps = rt_calloc(1, sizeof(*p->steps))))
+		return RT_ENOMEM;
+	p->steps[0].direction = RT_STAMP;
+	p->steps[0].transactional = 1;
+	p->n = 1;
+	return 0;
+}
+
 int rt_plan_stamp(struct rt_plan **out, const struct rt_graph *g, const struct rt_state *cur,
                   const char *target, int purge)
 {

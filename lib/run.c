@@ -774,16 +774,20 @@ int rt_run_plan(struct rt_db *db, const struct rt_graph *g, struct rt_plan *plan
  * resumes it) may go on; anything else would build on a state the version table does not
  * describe. A stamp settles it.
  */
-static int check_unfinished(struct runner *r, const struct rt_plan *p)
+static int check_unfinished(struct runner *r, struct rt_plan *p)
 {
 	struct rt_history_row *rows = NULL;
 	size_t n = 0;
 	int rc;
 
-	if (p->direction == RT_STAMP)
-		return 0;
 	if ((rc = rt_db_unfinished(r->db, &rows, &n)) < 0)
 		return rc;
+	if (p->direction == RT_STAMP) {
+		/* a stamp settles them, even to where the version rows already are */
+		rc = n > 0 ? rt_plan_stamp_settle(p) : 0;
+		rt_history_rows_free(rows, n);
+		return rc;
+	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct rt_history_row *u = &rows[i];
 		int resumed = 0;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # stamp's bookkeeping (issue 7): a stamp to where the database already is does nothing
-# (no version-table change, no history row); a stamp to base, with or without --purge,
-# never records "<base>" as if it were a revision.
+# (no version-table change, no history row) unless a run stopped part-way (then its
+# history row settles that run); a stamp to base, with or without --purge, never records
+# "<base>" as if it were a revision.
 . "$(dirname "$0")/lib.sh"
 
 linear() {
@@ -75,6 +76,27 @@ test_case "stamp --purge to the current revision still rewrites the table"
 	expect_exit 0
 	expect_stderr_not_contains "nothing to do"
 	expect_eq "$(versions_of app.db)" "a2" "version rows"
+)
+
+test_case "a stamp to where the rows are still settles a run that stopped part-way"
+(
+	new_project
+	write_rev a1 null
+	write_rev a2 a1 "transactional: false" "CREATE TABLE t2 (id INTEGER);
+CREATE TABLE t2 (id INTEGER);" "DROP TABLE t2;"
+	run retort upgrade head
+	expect_exit 1
+	run retort downgrade base
+	expect_exit 1
+	expect_stderr_contains "revision 'a2' was partly upgraded by an earlier run"
+	sql app.db "DROP TABLE t2"
+	run retort stamp a1
+	expect_exit 0
+	expect_stderr_not_contains "nothing to do"
+	expect_eq "$(history_of app.db | tail -n 1)" "a1 stamp applied" "last history row"
+	run retort downgrade base
+	expect_exit 0
+	expect_eq "$(tables_of app.db)" "" "tables"
 )
 
 test_done
