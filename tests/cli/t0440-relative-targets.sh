@@ -84,6 +84,14 @@ test_case "head-N and heads-N with several heads fail and list them"
 	expect_file_missing app.db
 )
 
+test_case "head-N without any revision says so"
+(
+	new_project
+	run retort upgrade head-1
+	expect_exit 2
+	expect_stderr_contains "error: 'head-1': there is no revision yet"
+)
+
 test_case "LABEL@head-N counts down from the head of the branch"
 (
 	branchy
