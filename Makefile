@@ -37,6 +37,7 @@ CHECK_LIBS := -lcheck_pic -lsubunit -lrt -lm -pthread
 DEB_BUILD := gcc make pkg-config libc6-dev libpq-dev libsqlite3-dev libyaml-dev libssl-dev \
              libpg-query-dev libprotobuf-c-dev
 DEB_TEST  := check sqlite3 postgresql postgresql-client procps util-linux python3 strace \
+             python3-alembic python3-sqlalchemy \
              $(if $(filter 1,$(VALGRIND)),valgrind)
 DEB_BENCH := sqlite3 time
 DEB_FUZZ  := clang libclang-rt-14-dev

@@ -1,6 +1,8 @@
 /*
- * cmd_current.c - `retort current [--verbose]`: the revisions the database is at (its
- * version rows), read without taking locks or creating anything. --verbose adds each
+ * cmd_current.c - `retort current [--verbose]`: the revisions the database is at, read
+ * without taking locks or creating anything: as in Alembic its "effective heads", the
+ * version rows and the applied depends_on targets no row names (so that `current`
+ * matches `heads` when nothing is pending). --verbose adds each
  * revision's details and last history record, and any failed or interrupted run newer
  * than the last successful one, so a broken deployment is visible at a glance.
  */
@@ -43,8 +45,24 @@ static const char *failure_word(const struct rt_history_row *row)
 	return row->status && strcmp(row->status, "running") == 0 ? "INTERRUPTED" : "FAILED";
 }
 
+/* What `current` lists: the current revisions of st (every version row among them), or,
+ * when the rows do not make a state (state NULL), the rows themselves. */
+static int current_ids(const struct rt_graph *g, const struct rt_state *st,
+                       const struct rt_strlist *rows, struct rt_strlist *out)
+{
+	int rc = 0;
+
+	for (size_t i = 0; !st && i < rows->n && rc == 0; i++)
+		rc = rt_strlist_push(out, rows->items[i]);
+	for (size_t i = 0; st && i < g->n && rc == 0; i++)
+		if (rt_state_is_current(st, g->revs[i]))
+			rc = rt_strlist_push(out, g->revs[i]->id);
+	return rc;
+}
+
 static int print_json(const struct revinfo *ri, const struct rt_strlist *heads,
-                      const struct rt_history_row **failed, size_t nfailed)
+                      const struct rt_strlist *version_rows, const struct rt_history_row **failed,
+                      size_t nfailed)
 {
 	struct json j;
 
@@ -68,6 +86,7 @@ static int print_json(const struct revinfo *ri, const struct rt_strlist *heads,
 			json_kstring(&j, "revision", heads->items[i]);
 			json_kbool(&j, "known", 0);
 		}
+		json_kbool(&j, "version_row", rt_strlist_contains(version_rows, heads->items[i]));
 		json_key(&j, "history");
 		if (n)
 			hist_json_row(&j, rows[n - 1]);
@@ -127,7 +146,7 @@ int cmd_current(int argc, char **argv, struct cli *cli)
 {
 	const struct cmd_spec *self = cli_command("current");
 	struct current_opts o = { 0 };
-	struct rt_strlist heads = RT_STRLIST_INIT;
+	struct rt_strlist rows = RT_STRLIST_INIT, shown = RT_STRLIST_INIT;
 	struct hist_index hist;
 	struct rt_state st;
 	struct revinfo ri;
@@ -143,18 +162,19 @@ int cmd_current(int argc, char **argv, struct cli *cli)
 		return opt_usage_error(cli, self, "unexpected argument '%s'", argv[0]);
 	if ((rc = cli_load_graph(cli, 0, &g)) < 0 || (rc = cli_open_db(cli, RT_DB_READONLY, &db)) < 0)
 		return rc;
-	if ((rc = rt_db_heads(db, &heads)) < 0)
+	if ((rc = rt_db_heads(db, &rows)) < 0)
 		return rc;
 	memset(&hist, 0, sizeof(hist));
 	memset(&st, 0, sizeof(st));
-	if ((rc = hist_index_load(&hist, db, &heads)) < 0)
-		goto out;
 	/* A version row no script knows makes the state unusable; show the rows anyway. */
-	state_rc = rt_state_from_heads(&st, g, (const char *const *)heads.items, heads.n);
+	state_rc = rt_state_from_heads(&st, g, (const char *const *)rows.items, rows.n);
 	if (state_rc < 0 && cli->json) {
 		rc = state_rc;
 		goto out;
 	}
+	if ((rc = current_ids(g, state_rc == 0 ? &st : NULL, &rows, &shown)) < 0 ||
+	    (rc = hist_index_load(&hist, db, &shown)) < 0)
+		goto out;
 	memset(&ri, 0, sizeof(ri));
 	ri.cli = cli;
 	ri.g = g;
@@ -163,14 +183,15 @@ int cmd_current(int argc, char **argv, struct cli *cli)
 	ri.hist_last_only = 1;
 	nfailed = failed_runs(&hist, failed, sizeof(failed) / sizeof(failed[0]));
 	if (cli->json)
-		rc = print_json(&ri, &heads, failed, nfailed);
+		rc = print_json(&ri, &shown, &rows, failed, nfailed);
 	else
-		print_text(&ri, &heads, failed, nfailed, o.verbose);
+		print_text(&ri, &shown, failed, nfailed, o.verbose);
 	if (state_rc < 0)
 		rc = state_rc;
 out:
 	rt_state_release(&st);
 	hist_index_release(&hist);
-	rt_strlist_release(&heads);
+	rt_strlist_release(&rows);
+	rt_strlist_release(&shown);
 	return rc;
 }

@@ -1,9 +1,10 @@
 /*
  * cmd_history.c - `retort history [-r RANGE] [--verbose] [--indicate-current]`: the
  * revisions, newest first, one Alembic-style line each or a block each with --verbose.
- * The database is read (never written) when the range says "current", with
- * --indicate-current, and with --verbose when one is configured (to show its history
- * rows); in that last case an unreachable database only costs a warning.
+ * The database is read (never written) when the range says "current" or counts from
+ * the database (-N:, LABEL@-N:), with --indicate-current, and with --verbose when one is
+ * configured (to show its history rows); in that last case an unreachable database only
+ * costs a warning.
  */
 #include <string.h>
 #include "cmd.h"
@@ -27,6 +28,24 @@ static const struct opt history_options[] = {
 	         "mark the revisions the database is at with (current)"),
 	OPT_END
 };
+
+/* 1 when one side of range is relative to the database: current, +N, -N, LABEL@+N,
+ * LABEL@-N (REV+N and REV-N count from a revision and need no database). */
+static int range_needs_db(const char *range)
+{
+	const char *side = range;
+
+	for (;;) {
+		size_t len = strcspn(side, ":");
+		const char *at = memchr(side, '@', len);
+		if ((len == 7 && strncmp(side, "current", 7) == 0) || side[0] == '+' ||
+		    (side[0] == '-' && len > 1) || (at && (at[1] == '+' || at[1] == '-')))
+			return 1;
+		if (side[len] != ':')
+			return 0;
+		side += len + 1;
+	}
+}
 
 /* Reads the database state (and, with want_hist, its history) into st / hist. */
 static int read_db(struct cli *cli, const struct rt_graph *g, struct rt_state *st,
@@ -71,7 +90,7 @@ int cmd_history(int argc, char **argv, struct cli *cli)
 
 	memset(&hist, 0, sizeof(hist));
 	memset(&st, 0, sizeof(st));
-	need_db = o.indicate_current || (o.range && strstr(o.range, "current"));
+	need_db = o.indicate_current || (o.range && range_needs_db(o.range));
 	if (need_db) {
 		if ((rc = read_db(cli, g, &st, &hist, verbose)) < 0)
 			goto out;

@@ -42,10 +42,8 @@ int cmd_merge(int argc, char **argv, struct cli *cli)
 		return opt_usage_error(cli, self, "name the revisions to merge, or 'heads'");
 	if (nargs == 1 && strcmp(argv[0], "heads") != 0)
 		return opt_usage_error(cli, self, "a merge needs at least two revisions, or 'heads'");
-	if (o.rev_id && !rt_revision_id_valid(o.rev_id))
-		return opt_usage_error(cli, self,
-		                       "invalid revision id '%s': use 1 to 32 characters of [A-Za-z0-9_]",
-		                       o.rev_id);
+	if (o.rev_id && rt_name_check(o.rev_id, RT_NAME_REVISION_ID, NULL, 0) < 0)
+		return cli_report(cli, RT_EUSAGE);
 	if ((rc = cli_load_graph(cli, 0, &g)) < 0)
 		return rc;
 	if (nargs == 1) {

@@ -96,10 +96,8 @@ int cmd_revision(int argc, char **argv, struct cli *cli)
 		rc = opt_usage_error(cli, self, "a message is required: -m MSG");
 		goto out;
 	}
-	if (o.rev_id && !rt_revision_id_valid(o.rev_id)) {
-		rc = opt_usage_error(cli, self,
-		                     "invalid revision id '%s': use 1 to 32 characters of [A-Za-z0-9_]",
-		                     o.rev_id);
+	if (o.rev_id && rt_name_check(o.rev_id, RT_NAME_REVISION_ID, NULL, 0) < 0) {
+		rc = cli_report(cli, RT_EUSAGE);
 		goto out;
 	}
 	memset(&spec, 0, sizeof(spec));

@@ -90,7 +90,7 @@ int rev_is_head(const struct rt_graph *g, const struct rt_revision *r)
 
 int rev_is_current(const struct revinfo *ri, const struct rt_revision *r)
 {
-	return ri->cur && rt_revlist_contains(&ri->cur->heads, r);
+	return ri->cur && r->index < ri->g->n && rt_state_is_current(ri->cur, r);
 }
 
 static int is_applied(const struct revinfo *ri, const struct rt_revision *r)

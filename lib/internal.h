@@ -182,8 +182,9 @@ int rt_db_unfinished_of(struct rt_db *db, const char *revision, struct rt_histor
  * *from was interrupted. RT_ESTATE when it cannot be resumed safely. */
 int rt_resume_point(struct rt_db *db, const struct rt_step *st, const struct rt_run_events *ev,
                     size_t *from, int *resuming);
-/* RT_ESTATE when an unfinished run exists that plan p does not resume. */
-int rt_check_unfinished(struct rt_db *db, const struct rt_plan *p);
+/* RT_ESTATE when an unfinished run exists that plan p does not resume; a stamp plan settles
+ * them (it gets a step even when it changes no version row). */
+int rt_check_unfinished(struct rt_db *db, struct rt_plan *p);
 
 /* changed_files.c: for a downgrade plan, RT_ESTATE when a revision it runs changed since it
  * was applied; with allow, a notice per such revision and its step marked changed. */
@@ -196,5 +197,9 @@ int rt_sqlite_session_check(const struct rt_stmt *st, int transactional);
  * restores the connection after a SQLite section ran: its PRAGMA flags back to SQLite's
  * defaults, its temporary tables, views and triggers dropped. */
 int rt_sqlite_session_restore(const struct rt_section *sec, struct rt_buf *out);
+/* plan.c: gives a stamp plan that changes no version row its step after all (no
+ * version-table change; its history rows record the stamp), for a stamp that settles runs
+ * that stopped part-way. */
+int rt_plan_stamp_settle(struct rt_plan *p);
 
 #endif

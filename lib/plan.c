@@ -6,6 +6,8 @@
  * another). Applying R replaces those of R's parents and depends_on targets that are
  * rows with R (an UPDATE for the first, DELETEs for the rest, an INSERT when none is).
  * Removing R puts back each parent or dependency that nothing else applied still needs.
+ * A downgrade or stamp to X keeps X: it removes the revisions above X through
+ * down_revision edges and, transitively, what needs a removed one (mark_removed()).
  * Every script a plan runs is parsed while planning, so bad scripts, undefined
  * variables and irreversible revisions fail before anything runs.
  */
@@ -223,6 +225,29 @@ out:
 	return rc;
 }
 
+/*
+ * Marks in mark[] what moving down to t takes away (the caller keeps only what is applied).
+ * RT_TARGET_UPTO: the revisions above each target through down_revision edges, and then,
+ * transitively, every revision that needs one of those as a parent or through depends_on.
+ * The targets stay, and so does what depends on a target itself. RT_TARGET_REMOVE: the
+ * targets as well, and everything that needs them.
+ */
+static int mark_removed(const struct rt_graph *g, const struct rt_target *t, unsigned char *mark)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < t->revs.n && rc == 0; i++) {
+		struct rt_revision *r = t->revs.items[i];
+		if (t->kind == RT_TARGET_REMOVE) {
+			rc = rt_graph_mark_descendants(g, r, 1, mark);
+			continue;
+		}
+		for (size_t c = 0; c < r->nchildren && rc == 0; c++)
+			rc = rt_graph_mark_descendants(g, r->children[c], 1, mark);
+	}
+	return rc;
+}
+
 static int not_applied_error(const struct rt_state *cur, const struct rt_revision *r)
 {
 	struct rt_buf b = RT_BUF_INIT;
@@ -272,10 +297,8 @@ int rt_plan_build(struct rt_plan **out, const struct rt_graph *g, const struct r
 			rc = not_applied_error(cur, t.revs.items[0]);
 			goto out;
 		}
-		for (size_t i = 0; i < t.revs.n; i++)
-			if ((rc = rt_graph_mark_descendants(g, t.revs.items[i], t.kind == RT_TARGET_REMOVE,
-			                                     set)) < 0)
-				goto out;
+		if ((rc = mark_removed(g, &t, set)) < 0)
+			goto out;
 		for (size_t i = 0; i < g->n; i++)
 			if (!cur->applied[i])
 				set[i] = 0;
@@ -295,19 +318,100 @@ out:
 	return 0;
 }
 
+/* The applied set a stamp to t leaves, from the applied set in next (changed in place):
+ * what a downgrade to the targets would remove goes, then the targets' closure comes. */
+static int stamp_applied(const struct rt_graph *g, const struct rt_target *t, unsigned char *next)
+{
+	unsigned char *mark;
+	int rc = 0;
+
+	if (t->kind == RT_TARGET_BASE) {
+		memset(next, 0, g->n);
+		return 0;
+	}
+	if (!(mark = rt_calloc(g->n ? g->n : 1, 1)))
+		return RT_ENOMEM;
+	rc = mark_removed(g, t, mark);
+	for (size_t i = 0; i < g->n; i++)
+		if (mark[i])
+			next[i] = 0;
+	for (size_t i = 0; rc == 0 && t->kind == RT_TARGET_UPTO && i < t->revs.n; i++)
+		rc = rt_graph_mark_ancestors(g, t->revs.items[i], 1, next);
+	free(mark);
+	return rc;
+}
+
+/* The version rows of an applied set: what nothing applied needs as parent or dependency. */
+static int rows_of(const struct rt_graph *g, const unsigned char *applied, struct rt_revlist *out)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < g->n && rc == 0; i++) {
+		struct rt_revision *r = g->revs[i];
+		int head = applied[i];
+		for (size_t c = 0; head && c < r->nchildren; c++)
+			head = !applied[r->children[c]->index];
+		for (size_t c = 0; head && c < r->ndependents; c++)
+			head = !applied[r->dependents[c]->index];
+		if (head)
+			rc = rt_revlist_push(out, r);
+	}
+	return rc;
+}
+
+/* The one step of a stamp: delete the rows that go, insert the new ones (all of them after
+ * a purge). No step at all when nothing changes. */
+static int stamp_step(struct rt_plan *p)
+{
+	struct rt_step st;
+	size_t cap = 0;
+	int rc = 0;
+
+	memset(&st, 0, sizeof(st));
+	st.direction = RT_STAMP;
+	st.transactional = 1;
+	for (size_t i = 0; i < p->heads_before.n && rc == 0; i++)
+		if (!rt_revlist_contains(&p->heads_after, p->heads_before.items[i]))
+			rc = add_op(&st, &cap, RT_VER_DELETE, p->heads_before.items[i]->id, NULL);
+	for (size_t i = 0; i < p->heads_after.n && rc == 0; i++)
+		if (p->purge || !rt_revlist_contains(&p->heads_before, p->heads_after.items[i]))
+			rc = add_op(&st, &cap, RT_VER_INSERT, NULL, p->heads_after.items[i]->id);
+	if (rc == 0 && (st.nops > 0 || p->purge)) {
+		if (!(p->steps = rt_calloc(1, sizeof(*p->steps))))
+			rc = RT_ENOMEM;
+		else
+			p->steps[p->n++] = st;
+	}
+	if (rc < 0 || p->n == 0)
+		free(st.ops);
+	return rc;
+}
+
+int rt_plan_stamp_settle(struct rt_plan *p)
+{
+	if (p->direction != RT_STAMP || p->n > 0)
+		return 0;
+	if (!(p->steps = rt_calloc(1, sizeof(*p->steps))))
+		return RT_ENOMEM;
+	p->steps[0].direction = RT_STAMP;
+	p->steps[0].transactional = 1;
+	p->n = 1;
+	return 0;
+}
+
 int rt_plan_stamp(struct rt_plan **out, const struct rt_graph *g, const struct rt_state *cur,
                   const char *target, int purge)
 {
 	struct rt_target t;
 	struct rt_plan *p = NULL;
-	unsigned char *next = NULL, *mark = NULL;
+	unsigned char *next = NULL;
 	struct rt_state empty;
 	const struct rt_state *from = cur;
-	size_t cap = 0;
 	int rc;
 
 	*out = NULL;
 	memset(&empty, 0, sizeof(empty));
+	memset(&t, 0, sizeof(t));
 	if (purge || !cur) {
 		if (!(empty.applied = rt_calloc(g->n ? g->n : 1, 1)))
 			return RT_ENOMEM;
@@ -317,61 +421,21 @@ int rt_plan_stamp(struct rt_plan **out, const struct rt_graph *g, const struct r
 		goto out;
 	p = rt_calloc(1, sizeof(*p));
 	next = rt_calloc(g->n ? g->n : 1, 1);
-	mark = rt_calloc(g->n ? g->n : 1, 1);
-	if (!p || !next || !mark) {
+	if (!p || !next) {
 		rc = RT_ENOMEM;
 		goto out;
 	}
 	p->direction = RT_STAMP;
 	p->purge = purge;
 	memcpy(next, from->applied, g->n);
-	if (t.kind == RT_TARGET_BASE) {
-		memset(next, 0, g->n);
-	} else {
-		/* remove what descends from the targets (REMOVE: the targets too), then add the
-		 * targets' closure (UPTO) */
-		for (size_t i = 0; i < t.revs.n; i++)
-			if ((rc = rt_graph_mark_descendants(g, t.revs.items[i], t.kind == RT_TARGET_REMOVE,
-			                                     mark)) < 0)
-				goto out;
-		for (size_t i = 0; i < g->n; i++)
-			if (mark[i])
-				next[i] = 0;
-		if (t.kind == RT_TARGET_UPTO)
-			for (size_t i = 0; i < t.revs.n; i++)
-				if ((rc = rt_graph_mark_ancestors(g, t.revs.items[i], 1, next)) < 0)
-					goto out;
-	}
-	if ((rc = copy_sorted(&p->heads_before, &from->heads)) < 0)
+	if ((rc = stamp_applied(g, &t, next)) < 0 || (rc = copy_sorted(&p->heads_before, &from->heads)) < 0 ||
+	    (rc = rows_of(g, next, &p->heads_after)) < 0)
 		goto out;
-	for (size_t i = 0; i < g->n; i++) {
-		struct rt_revision *r = g->revs[i];
-		int head = next[i];
-		for (size_t c = 0; head && c < r->nchildren; c++)
-			head = !next[r->children[c]->index];
-		for (size_t c = 0; head && c < r->ndependents; c++)
-			head = !next[r->dependents[c]->index];
-		if (head && (rc = rt_revlist_push(&p->heads_after, r)) < 0)
-			goto out;
-	}
-	if (!(p->steps = rt_calloc(1, sizeof(*p->steps)))) {
-		rc = RT_ENOMEM;
-		goto out;
-	}
-	p->n = 1;
-	p->steps[0].direction = RT_STAMP;
-	p->steps[0].transactional = 1;
-	for (size_t i = 0; i < p->heads_before.n && rc == 0; i++)
-		if (!rt_revlist_contains(&p->heads_after, p->heads_before.items[i]))
-			rc = add_op(&p->steps[0], &cap, RT_VER_DELETE, p->heads_before.items[i]->id, NULL);
-	for (size_t i = 0; i < p->heads_after.n && rc == 0; i++)
-		if (purge || !rt_revlist_contains(&p->heads_before, p->heads_after.items[i]))
-			rc = add_op(&p->steps[0], &cap, RT_VER_INSERT, NULL, p->heads_after.items[i]->id);
+	rc = stamp_step(p);
 out:
 	rt_target_release(&t);
 	rt_state_release(&empty);
 	free(next);
-	free(mark);
 	if (rc < 0) {
 		rt_plan_free(p);
 		return rc;

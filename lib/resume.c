@@ -233,16 +233,20 @@ out:
 	return rc;
 }
 
-int rt_check_unfinished(struct rt_db *db, const struct rt_plan *p)
+int rt_check_unfinished(struct rt_db *db, struct rt_plan *p)
 {
 	struct rt_history_row *rows = NULL;
 	size_t n = 0;
 	int rc;
 
-	if (p->direction == RT_STAMP)
-		return 0;
 	if ((rc = rt_db_unfinished(db, &rows, &n)) < 0)
 		return rc;
+	if (p->direction == RT_STAMP) {
+		/* a stamp settles them, even to where the version rows already are */
+		rc = n > 0 ? rt_plan_stamp_settle(p) : 0;
+		rt_history_rows_free(rows, n);
+		return rc;
+	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct rt_history_row *u = &rows[i];
 		int resumed = 0;

@@ -291,7 +291,15 @@ int rt_revision_read_header(struct rt_revision **out, const char *path);
 /* Parses a header from memory (path is used for messages only). */
 int rt_revision_parse_header(struct rt_revision **out, const char *path, const char *text, size_t len);
 void rt_revision_free(struct rt_revision *rev);
-/* 1 when id is 1-32 characters of [A-Za-z0-9_]. */
+/* The naming rule, the same for revision files and for the ids and labels `revision` and
+ * `merge` write. A revision id is 1 to 32 characters of [A-Za-z0-9_]; a branch label 1 to
+ * 64 of [A-Za-z0-9_.-], not starting with '.' or '-' and not ending in '-' and digits
+ * (LABEL-N). Neither may be a reserved word of targets (head, heads, base, current). */
+enum rt_name_kind { RT_NAME_REVISION_ID, RT_NAME_BRANCH_LABEL };
+/* 0 when name is valid as kind; else RT_EINPUT with the reason and a hint in the error
+ * slot, the message starting with "path:line: " when path is not NULL. */
+int rt_name_check(const char *name, enum rt_name_kind kind, const char *path, int line);
+/* 1 when id is a valid revision id (rt_name_check() without the message). */
 int rt_revision_id_valid(const char *id);
 
 /* Parses a whole revision file: sections, statements split for dialect, variables
@@ -386,6 +394,10 @@ struct rt_state {
 int rt_state_from_heads(struct rt_state *out, const struct rt_graph *g,
                         const char *const *heads, size_t nheads);
 void rt_state_release(struct rt_state *st);
+/* 1 when r is current: applied, with no applied child through down_revision (Alembic's
+ * "effective heads"). Every version row is current, and so is an applied revision that
+ * only a dependent's row implies (it stays the head of its own stream). */
+int rt_state_is_current(const struct rt_state *st, const struct rt_revision *r);
 
 /* Revisions from the range spec ("A:B", "A:", ":B", "current" on either side, or a single
  * target), newest first (reverse of the upgrade order). cur may be NULL unless the spec

@@ -27,25 +27,14 @@
 /* What the entries of a list-valued key are. */
 enum entry_kind { ENTRY_ID, ENTRY_LABEL, ENTRY_REF };
 
-static const char *const reserved_labels[] = { "head", "heads", "base", "current" };
+/* Words that mean something in targets: never an id or a label. */
+static const char *const reserved_words[] = { "head", "heads", "base", "current" };
 
-int rt_revision_id_valid(const char *id)
-{
-	size_t n = 0;
+enum name_flaw { NAME_OK, NAME_CHARS, NAME_RESERVED, NAME_RELATIVE };
 
-	if (!id)
-		return 0;
-	for (; id[n]; n++) {
-		unsigned char c = (unsigned char)id[n];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '_'))
-			return 0;
-	}
-	return n >= 1 && n <= 32;
-}
-
-/* 1 to 64 characters of [A-Za-z0-9_.-], starting with neither '.' nor '-' (which would
- * read like a relative target). Ids are valid references too. */
+/* A label of 1 to 64 characters of [A-Za-z0-9_.-], starting with neither '.' nor '-'
+ * (which would read like a relative target); ids and id prefixes are such references too.
+ * '@', ':' and '+' never occur: they are target syntax. */
 static int label_chars_valid(const char *s)
 {
 	size_t n = 0;
@@ -57,6 +46,75 @@ static int label_chars_valid(const char *s)
 			return 0;
 	}
 	return n >= 1 && n <= 64 && s[0] != '.' && s[0] != '-';
+}
+
+/* The one rule for names: what is wrong with name as a revision id or a branch label. An
+ * id is 1 to 32 characters of [A-Za-z0-9_]; a label what label_chars_valid() accepts,
+ * except a trailing '-' and digits, which reads as LABEL-N. Neither is a reserved word. */
+static enum name_flaw name_flaw(const char *name, enum rt_name_kind kind)
+{
+	size_t n;
+
+	if (!name)
+		return NAME_CHARS;
+	n = strlen(name);
+	if (kind == RT_NAME_REVISION_ID) {
+		if (n < 1 || n > 32 || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		                                    "0123456789_") != n)
+			return NAME_CHARS;
+	} else if (!label_chars_valid(name)) {
+		return NAME_CHARS;
+	} else {
+		size_t digits = 0;
+		while (digits < n && name[n - 1 - digits] >= '0' && name[n - 1 - digits] <= '9')
+			digits++;
+		if (digits > 0 && digits < n && name[n - 1 - digits] == '-')
+			return NAME_RELATIVE;
+	}
+	for (size_t i = 0; i < RT_ARRAY_LEN(reserved_words); i++)
+		if (strcmp(name, reserved_words[i]) == 0)
+			return NAME_RESERVED;
+	return NAME_OK;
+}
+
+int rt_revision_id_valid(const char *id)
+{
+	return name_flaw(id, RT_NAME_REVISION_ID) == NAME_OK;
+}
+
+int rt_name_check(const char *name, enum rt_name_kind kind, const char *path, int line)
+{
+	const char *what = kind == RT_NAME_REVISION_ID ? "revision id" : "branch label";
+	struct rt_buf where = RT_BUF_INIT;
+	enum name_flaw flaw = name_flaw(name, kind);
+
+	if (flaw == NAME_OK)
+		return 0;
+	if (path && rt_buf_addf(&where, "%s:%d: ", path, line) < 0)
+		return RT_ENOMEM;
+	if (flaw == NAME_RESERVED) {
+		rt_error_set(RT_EINPUT, "%s'%s' is reserved and cannot be a %s", where.ptr, name, what);
+		rt_error_set_hint("Choose another name: head, heads, base and current have a meaning "
+		                  "in targets.");
+	} else if (flaw == NAME_RELATIVE) {
+		rt_error_set(RT_EINPUT, "%sinvalid %s '%s': it would read as a relative target (LABEL-N)",
+		             where.ptr, what, name);
+		rt_error_set_hint("Choose a label that does not end in '-' and digits, such as 'v2.3' "
+		                  "or 'release_2'.");
+	} else if (kind == RT_NAME_REVISION_ID) {
+		rt_error_set(RT_EINPUT, "%sinvalid revision id '%s': ids are 1 to 32 letters, digits or "
+		             "underscores", where.ptr, name ? name : "");
+		rt_error_set_hint(ID_HINT);
+	} else {
+		rt_error_set(RT_EINPUT, "%sinvalid branch label '%s': labels are 1 to 64 letters, "
+		             "digits, '_', '.' or '-', not starting with '.' or '-'", where.ptr, name);
+		rt_error_set_hint("Choose a label such as 'billing' or 'v2.feature-x'; '@', ':' and '+' "
+		                  "have a meaning in targets.");
+	}
+	if (path)
+		rt_error_set_location(path, line);
+	rt_buf_release(&where);
+	return RT_EINPUT;
 }
 
 /* Sets the location of the current error; returns RT_EINPUT. */
@@ -96,33 +154,9 @@ static int check_entry(const char *path, const char *key, enum entry_kind kind,
 
 	switch (kind) {
 	case ENTRY_ID:
-		if (rt_revision_id_valid(s))
-			return 0;
-		rt_error_set(RT_EINPUT,
-		             "%s:%d: invalid revision id '%s': ids are 1 to 32 letters, digits or "
-		             "underscores",
-		             path, v->line, s);
-		rt_error_set_hint(ID_HINT);
-		return at(path, v->line);
+		return rt_name_check(s, RT_NAME_REVISION_ID, path, v->line);
 	case ENTRY_LABEL:
-		for (size_t i = 0; i < RT_ARRAY_LEN(reserved_labels); i++) {
-			if (strcmp(s, reserved_labels[i]) == 0) {
-				rt_error_set(RT_EINPUT, "%s:%d: '%s' is reserved and cannot be a branch label",
-				             path, v->line, s);
-				rt_error_set_hint("Choose another name: head, heads, base and current have a "
-				                  "meaning in targets.");
-				return at(path, v->line);
-			}
-		}
-		if (label_chars_valid(s))
-			return 0;
-		rt_error_set(RT_EINPUT,
-		             "%s:%d: invalid branch label '%s': labels are 1 to 64 letters, digits, "
-		             "'_', '.' or '-', not starting with '.' or '-'",
-		             path, v->line, s);
-		rt_error_set_hint("Choose a label such as 'billing' or 'v2.feature-x'; '@', ':' and '+' "
-		                  "have a meaning in targets.");
-		return at(path, v->line);
+		return rt_name_check(s, RT_NAME_BRANCH_LABEL, path, v->line);
 	default:
 		if (label_chars_valid(s))
 			return 0;

@@ -221,11 +221,9 @@ static int resolve_parents(const struct rt_graph *g, const struct rt_new_revisio
 static int new_id(const struct rt_graph *g, const struct rt_new_revision *spec, char out[33])
 {
 	if (spec->rev_id) {
-		if (!rt_revision_id_valid(spec->rev_id)) {
-			rt_error_set(RT_EUSAGE, "invalid revision id '%s': ids are 1 to 32 letters, digits or underscores",
-			             spec->rev_id);
-			return RT_EUSAGE;
-		}
+		int rc = rt_name_check(spec->rev_id, RT_NAME_REVISION_ID, NULL, 0);
+		if (rc < 0)
+			return rc;
 		if (rt_graph_get(g, spec->rev_id) || rt_graph_get_label(g, spec->rev_id))
 			return rt_error_set(RT_EEXISTS, "revision id '%s' is already in use", spec->rev_id);
 		snprintf(out, 33, "%s", spec->rev_id);
@@ -242,18 +240,6 @@ static int new_id(const struct rt_graph *g, const struct rt_new_revision *spec, 
 			return 0;
 	}
 	return rt_error_set(RT_ERROR, "cannot find an unused revision id");
-}
-
-static int label_valid(const char *l)
-{
-	size_t n = strlen(l);
-	if (n == 0 || n > 64 || strcmp(l, "head") == 0 || strcmp(l, "heads") == 0 ||
-	    strcmp(l, "base") == 0 || strcmp(l, "current") == 0)
-		return 0;
-	for (const char *p = l; *p; p++)
-		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
-			return 0;
-	return 1;
 }
 
 static int read_template(const struct rt_config *cfg, char **text, char **path)
@@ -312,11 +298,8 @@ int rt_revision_create(const struct rt_graph *g, const struct rt_new_revision *s
 		goto out;
 	}
 	if (spec->branch_label) {
-		if (!label_valid(spec->branch_label)) {
-			rc = rt_error_set(RT_EUSAGE, "invalid branch label '%s'", spec->branch_label);
-			rt_error_set_hint("Labels are 1 to 64 letters, digits, '_', '.' or '-', and not head, heads, base or current.");
+		if ((rc = rt_name_check(spec->branch_label, RT_NAME_BRANCH_LABEL, NULL, 0)) < 0)
 			goto out;
-		}
 		if (rt_graph_get_label(g, spec->branch_label) || rt_graph_get(g, spec->branch_label)) {
 			rc = rt_error_set(RT_EEXISTS, "branch label '%s' is already in use", spec->branch_label);
 			goto out;

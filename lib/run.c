@@ -340,6 +340,29 @@ static int step_body(struct runner *r, const struct rt_step *st)
 	return history_finish(r, st, "applied", -1, NULL);
 }
 
+/* A stamp says where the database is: every run that stopped part-way is settled by it,
+ * recorded as a 'resolved' row of its revision (a stamp to base writes no stamp row). */
+static int settle_unfinished(struct runner *r)
+{
+	struct rt_history_row *rows = NULL;
+	struct rt_buf b = RT_BUF_INIT;
+	char started[32];
+	size_t n = 0;
+	int rc = rt_db_unfinished(r->db, &rows, &n);
+
+	rt_utc_now_iso_ms(started);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct rt_history_event he = { rows[i].revision, rows[i].direction, rows[i].checksum, NULL };
+		rc = rt_sql_history_record(&b, r->d, r->cfg, &he, "resolved", 0,
+		                           "settled by 'retort stamp'", started, 0);
+		if (rc == 0)
+			rc = run_meta_buf(r, &b, "the history table update");
+	}
+	rt_buf_release(&b);
+	rt_history_rows_free(rows, n);
+	return rc;
+}
+
 static int stamp_body(struct runner *r, const struct rt_step *st)
 {
 	struct rt_buf b = RT_BUF_INIT;
@@ -353,10 +376,14 @@ static int stamp_body(struct runner *r, const struct rt_step *st)
 	}
 	if (rc == 0)
 		rc = version_ops(r, st);
-	for (size_t i = 0; rc == 0 && i < (p->heads_after.n ? p->heads_after.n : 1); i++) {
-		struct rt_revision *head = p->heads_after.n ? p->heads_after.items[i] : NULL;
-		struct rt_history_event he = { head ? head->id : "<base>", "stamp", NULL, NULL };
-		if (head && (rc = rt_graph_load_script(r->g, head)) == 0)
+	if (rc == 0 && !r->offline)
+		rc = settle_unfinished(r);
+	/* a history row per version row after the stamp; "<base>" is no revision, so a stamp
+	 * to base writes none */
+	for (size_t i = 0; rc == 0 && i < p->heads_after.n; i++) {
+		struct rt_revision *head = p->heads_after.items[i];
+		struct rt_history_event he = { head->id, "stamp", NULL, NULL };
+		if ((rc = rt_graph_load_script(r->g, head)) == 0)
 			he.checksum = head->script->checksum;
 		if (rc == 0)
 			rc = rt_sql_history_start(&b, r->d, r->cfg, &he, "running", -1);

@@ -2,7 +2,9 @@
  * state.c - the database's state as the graph sees it: the version rows (one per head)
  * and the closure of every revision they imply. A table whose rows name unknown
  * revisions, or where one row is an ancestor of another, does not describe a state the
- * runner can produce: that is RT_ESTATE, and `stamp --purge` is the way out.
+ * runner can produce: that is RT_ESTATE, and `stamp --purge` is the way out. What is
+ * "current" (rt_state_is_current) follows Alembic: the applied revisions that end their
+ * stream, which includes a dependency no row names.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -70,4 +72,14 @@ out:
 	if (rc < 0)
 		rt_state_release(out);
 	return rc;
+}
+
+int rt_state_is_current(const struct rt_state *st, const struct rt_revision *r)
+{
+	if (!st->applied || !st->applied[r->index])
+		return 0;
+	for (size_t i = 0; i < r->nchildren; i++)
+		if (st->applied[r->children[i]->index])
+			return 0;
+	return 1;
 }

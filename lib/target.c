@@ -66,14 +66,14 @@ int rt_graph_lookup(const struct rt_graph *g, const char *ref, struct rt_revisio
 	return rc;
 }
 
-/* Parses "+N"/"-N" at s; 1 when s is exactly that. */
+/* Parses "+N"/"-N" at s; 1 when s is exactly that. N may be 0 ("here"). */
 static int parse_relative(const char *s, long *n)
 {
 	char *end;
 	if ((s[0] != '+' && s[0] != '-') || !isdigit((unsigned char)s[1]))
 		return 0;
 	*n = strtol(s + 1, &end, 10);
-	if (*end != '\0' || *n <= 0 || *n > 1000000000L)
+	if (*end != '\0' || *n < 0 || *n > 1000000000L)
 		return 0;
 	if (s[0] == '-')
 		*n = -*n;
@@ -98,8 +98,19 @@ static int need_state(const struct rt_state *cur, const char *spec)
 		return 0;
 	rt_error_set(RT_EUSAGE, "'%s' is relative to the database's current revision, which is not known here",
 	             spec);
-	rt_error_set_hint("In offline mode give an explicit starting point: FROM:TO.");
+	rt_error_set_hint("Name a revision instead (REV-N and REV+N count from a revision); with --sql, "
+	                  "give the starting point as FROM:TO.");
 	return RT_EUSAGE;
+}
+
+/* "+0", "-0", LABEL@+0: where the database is. */
+static int set_here(const struct rt_state *cur, struct rt_target *t)
+{
+	t->kind = cur->heads.n ? RT_TARGET_UPTO : RT_TARGET_BASE;
+	for (size_t i = 0; i < cur->heads.n; i++)
+		if (rt_revlist_push(&t->revs, cur->heads.items[i]) < 0)
+			return RT_ENOMEM;
+	return 0;
 }
 
 /* REV+N (n > 0) along children, REV-N along parents. Stepping below a base gives BASE
@@ -193,6 +204,23 @@ static int set_single(struct rt_target *t, struct rt_revision *r)
 	t->kind = RT_TARGET_UPTO;
 	t->explicit_rev = 1;
 	return rt_revlist_push(&t->revs, r);
+}
+
+/* REV+N / REV-N (label: LABEL@head+N stays on the branch): the revision n steps from r,
+ * or, stepping just below a base, the removal of that base. */
+static int walk_target(const struct rt_graph *g, struct rt_revision *r, long n, const char *spec,
+                       const char *label, struct rt_target *t)
+{
+	struct rt_revision *dest = NULL, *below = NULL;
+	int rc = walk(g, r, n, spec, label, &dest, &below);
+
+	if (rc < 0)
+		return rc;
+	if (below) {
+		t->kind = RT_TARGET_REMOVE;
+		return rt_revlist_push(&t->revs, below);
+	}
+	return set_single(t, dest);
 }
 
 /* +N from the database state: N times, the one revision whose parents and dependencies
@@ -350,13 +378,44 @@ out:
 	return rc;
 }
 
+/* The single head of LABEL@head (is_label) or REV@head (the heads above labelled). */
+static int branch_head(const struct rt_graph *g, const char *left, int is_label,
+                       struct rt_revision *labelled, struct rt_revision **out)
+{
+	struct rt_revlist list = RT_REVLIST_INIT;
+	int rc;
+
+	if (is_label) {
+		rc = branch_heads(g, left, &list);
+	} else {
+		unsigned char *mark = rt_calloc(g->n ? g->n : 1, 1);
+		if (!mark)
+			return RT_ENOMEM;
+		rc = rt_graph_mark_descendants(g, labelled, 1, mark);
+		for (size_t i = 0; i < g->nheads && rc == 0; i++)
+			if (mark[g->heads[i]->index])
+				rc = rt_revlist_push(&list, g->heads[i]);
+		free(mark);
+	}
+	if (rc == 0 && list.n == 0) {
+		rc = rt_error_set(RT_ENOTFOUND, "branch '%s' has no head", left);
+	} else if (rc == 0 && list.n > 1) {
+		char *what = rt_asprintf("branch '%s'", left);
+		rc = what ? multiple_heads(list.items, list.n, what) : RT_ENOMEM;
+		free(what);
+	} else if (rc == 0) {
+		*out = list.items[0];
+	}
+	rt_revlist_release(&list);
+	return rc;
+}
+
 static int resolve_at(const struct rt_graph *g, const struct rt_state *cur, enum rt_direction dir,
                       const char *spec, const char *at, struct rt_target *t)
 {
 	char *left = rt_strndup(spec, (size_t)(at - spec));
 	const char *right = at + 1;
-	struct rt_revision *labelled = NULL;
-	struct rt_revlist list = RT_REVLIST_INIT;
+	struct rt_revision *labelled = NULL, *head = NULL;
 	long n;
 	int rc = 0, is_label;
 
@@ -366,31 +425,12 @@ static int resolve_at(const struct rt_graph *g, const struct rt_state *cur, enum
 	if (!is_label && (rc = rt_graph_lookup(g, left, &labelled)) < 0)
 		goto out;
 	if (strcmp(right, "head") == 0) {
-		if (is_label) {
-			rc = branch_heads(g, left, &list);
-		} else {
-			unsigned char *mark = rt_calloc(g->n ? g->n : 1, 1);
-			if (!mark) {
-				rc = RT_ENOMEM;
-				goto out;
-			}
-			rc = rt_graph_mark_descendants(g, labelled, 1, mark);
-			for (size_t i = 0; i < g->nheads && rc == 0; i++)
-				if (mark[g->heads[i]->index])
-					rc = rt_revlist_push(&list, g->heads[i]);
-			free(mark);
-		}
-		if (rc < 0)
-			goto out;
-		if (list.n == 0) {
-			rc = rt_error_set(RT_ENOTFOUND, "branch '%s' has no head", left);
-		} else if (list.n > 1) {
-			char *what = rt_asprintf("branch '%s'", left);
-			rc = what ? multiple_heads(list.items, list.n, what) : RT_ENOMEM;
-			free(what);
-		} else {
-			rc = set_single(t, list.items[0]);
-		}
+		if ((rc = branch_head(g, left, is_label, labelled, &head)) == 0)
+			rc = set_single(t, head);
+	} else if (strncmp(right, "head", 4) == 0 && parse_relative(right + 4, &n)) {
+		/* LABEL@head-N, as in Alembic: counted from the branch's head */
+		if ((rc = branch_head(g, left, is_label, labelled, &head)) == 0)
+			rc = walk_target(g, head, n, spec, is_label ? left : NULL, t);
 	} else if (strcmp(right, "base") == 0) {
 		if (!is_label) {
 			rc = rt_error_set(RT_EUSAGE, "'%s': @base needs a branch label, and '%s' is not one", spec, left);
@@ -405,15 +445,30 @@ static int resolve_at(const struct rt_graph *g, const struct rt_state *cur, enum
 			rc = rt_error_set(RT_EUSAGE, "'%s': @%s needs a branch label, and '%s' is not one", spec,
 			                  right, left);
 		} else if ((rc = need_state(cur, spec)) == 0) {
-			rc = relative_on_branch(g, cur, left, n, spec, t);
+			rc = n == 0 ? set_here(cur, t) : relative_on_branch(g, cur, left, n, spec, t);
 		}
 	} else {
-		rc = rt_error_set(RT_EUSAGE, "invalid target '%s': after '@' comes head, base, +N or -N", spec);
+		rc = rt_error_set(RT_EUSAGE, "invalid target '%s': after '@' comes head, head-N, base, +N or -N",
+		                  spec);
 	}
 out:
 	free(left);
-	rt_revlist_release(&list);
 	return rc;
+}
+
+/* Where REV+N / REV-N starts: a revision, or as in Alembic head (the single head) and
+ * heads (all of them, so only when there is one). */
+static int walk_start(const struct rt_graph *g, const char *ref, const char *spec,
+                      struct rt_revision **out)
+{
+	if (strcmp(ref, "head") != 0 && strcmp(ref, "heads") != 0)
+		return rt_graph_lookup(g, ref, out);
+	if (g->nheads == 0)
+		return rt_error_set(RT_EUSAGE, "'%s': there is no revision yet", spec);
+	if (g->nheads > 1)
+		return multiple_heads(g->heads, g->nheads, "the revision graph");
+	*out = g->heads[0];
+	return 0;
 }
 
 static int resolve_spec(const struct rt_graph *g, const struct rt_state *cur, enum rt_direction dir,
@@ -459,6 +514,8 @@ static int resolve_spec(const struct rt_graph *g, const struct rt_state *cur, en
 	if (parse_relative(spec, &n)) {
 		if ((rc = need_state(cur, spec)) < 0)
 			return rc;
+		if (n == 0)
+			return set_here(cur, out);
 		if (n > 0 && dir == RT_DOWNGRADE)
 			return rt_error_set(RT_EUSAGE, "'%s' is an upgrade target; downgrade takes -N", spec);
 		if (n < 0 && dir == RT_UPGRADE)
@@ -474,22 +531,13 @@ static int resolve_spec(const struct rt_graph *g, const struct rt_state *cur, en
 		;
 	if (p > spec + 1 && p[0] != '\0' && (p[-1] == '+' || p[-1] == '-')) {
 		char *ref = rt_strndup(spec, (size_t)(p - 1 - spec));
-		struct rt_revision *dest = NULL, *below = NULL;
 		if (!ref)
 			return RT_ENOMEM;
 		if (!parse_relative(p - 1, &n)) /* too many digits: as far as a walk can go */
 			n = p[-1] == '-' ? -1000000001L : 1000000001L;
-		rc = rt_graph_lookup(g, ref, &r);
+		rc = walk_start(g, ref, spec, &r);
 		free(ref);
-		if (rc < 0)
-			return rc;
-		if ((rc = walk(g, r, n, spec, NULL, &dest, &below)) < 0)
-			return rc;
-		if (below) {
-			out->kind = RT_TARGET_REMOVE;
-			return rt_revlist_push(&out->revs, below);
-		}
-		return set_single(out, dest);
+		return rc < 0 ? rc : walk_target(g, r, n, spec, NULL, out);
 	}
 	if ((rc = rt_graph_lookup(g, spec, &r)) < 0)
 		return rc;

@@ -26,13 +26,13 @@ test_case "a downgrade whose first statement failed ran nothing: nothing claims 
 	run_ok retort upgrade head
 	write_rev a2 a1 "transactional: false" "CREATE TABLE t (id INTEGER);" "DROP INDEX no_such_index;
 DROP TABLE t;"
-	run retort downgrade a1
+	run retort downgrade a1 --allow-changed
 	expect_exit 1
 	expect_stderr_contains "no such index: no_such_index"
 	run retort upgrade head
 	expect_exit 0
 	expect_stderr_not_contains "holds part of it"
-	run retort downgrade base
+	run retort downgrade base --allow-changed
 	expect_exit 1
 	expect_stderr_not_contains "holds part of it"
 	expect_stderr_contains "no such index"
@@ -109,6 +109,23 @@ CREATE INDEX t_id ON t (id);" "DROP TABLE t;"
 	expect_stderr_contains "versions/a2_rev.sql:10: statement 1 ran in an earlier upgrade of revision 'a2', and the file has changed it since"
 	expect_stderr_contains "retort resolve a2"
 	expect_eq "$(versions_of app.db)" a1 "version rows"
+)
+
+test_case "stamp base settles an unfinished root revision, and says so in the history"
+(
+	new_project
+	write_rev r1 null "transactional: false" "CREATE TABLE t (id INTEGER);
+INSERT INTO nosuch VALUES (1);" "DROP TABLE t;"
+	run retort upgrade head
+	expect_exit 1
+	sql app.db "DROP TABLE t"
+	run_ok retort stamp base
+	expect_eq "$(history_of app.db | tail -n 1)" "r1 upgrade resolved" "the settling row"
+	sql app.db "CREATE TABLE nosuch (x INTEGER)"
+	run retort upgrade head
+	expect_exit 0
+	expect_stderr_not_contains "resuming"
+	expect_eq "$(versions_of app.db)" r1 "version rows"
 )
 
 test_done

@@ -125,6 +125,7 @@ CREATE INDEX CONCURRENTLY t2_id
 	expect_eq "$(pg_versions)" a1 "version rows"
 	expect_eq "$(pg_history)" "a1 upgrade applied -
 a2 upgrade failed 1
+a2 upgrade resolved 0
 a1 stamp applied -
 a1 downgrade failed -" "history rows"
 )

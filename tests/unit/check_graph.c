@@ -1,6 +1,7 @@
 /*
  * check_graph.c - unit tests for loading and validating the revision graph, id lookup,
- * branch-label propagation and the topological order.
+ * branch-label propagation, the topological order and which applied revisions are
+ * current.
  */
 #include "unit.h"
 #include "graph_fixture.h"
@@ -251,6 +252,30 @@ START_TEST(state_validation)
 }
 END_TEST
 
+/* current: applied with no applied child; a dependency no row names is current too */
+START_TEST(current_revisions)
+{
+	struct rt_graph *g;
+	struct rt_state st;
+	fx_rev("a1", "null", "");
+	fx_rev("a2", "a1", "");
+	fx_rev("b1", "null", "depends_on: a1");
+	g = fx_load();
+	ck_assert_int_eq(fx_state(&st, g, "b1"), 0);
+	ck_assert_int_eq(rt_state_is_current(&st, rt_graph_get(g, "a1")), 1);
+	ck_assert_int_eq(rt_state_is_current(&st, rt_graph_get(g, "b1")), 1);
+	ck_assert_int_eq(rt_state_is_current(&st, rt_graph_get(g, "a2")), 0);
+	rt_state_release(&st);
+	ck_assert_int_eq(fx_state(&st, g, "a2,b1"), 0);
+	ck_assert_int_eq(rt_state_is_current(&st, rt_graph_get(g, "a1")), 0);
+	ck_assert_int_eq(rt_state_is_current(&st, rt_graph_get(g, "a2")), 1);
+	ck_assert_int_eq(rt_state_is_current(&st, rt_graph_get(g, "b1")), 1);
+	rt_state_release(&st);
+	ck_assert_int_eq(rt_state_is_current(&st, rt_graph_get(g, "a1")), 0); /* released */
+	rt_graph_free(g);
+}
+END_TEST
+
 /* Every allocation of a load failing in turn: RT_ENOMEM, no graph, nothing leaked (the
  * SANITIZE=1 build's leak checker and valgrind see what is left over). */
 START_TEST(out_of_memory)
@@ -299,6 +324,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, topological_order_is_deterministic);
 	tcase_add_test(tc, range_forms);
 	tcase_add_test(tc, state_validation);
+	tcase_add_test(tc, current_revisions);
 	tcase_add_test(tc, out_of_memory);
 	suite_add_tcase(s, tc);
 	return s;

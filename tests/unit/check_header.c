@@ -421,6 +421,48 @@ START_TEST(test_id_valid)
 	ck_assert_int_eq(rt_revision_id_valid("a.b"), 0);
 	ck_assert_int_eq(rt_revision_id_valid("é"), 0);
 	ck_assert_int_eq(rt_revision_id_valid("a@head"), 0);
+	ck_assert_int_eq(rt_revision_id_valid("head"), 0);
+	ck_assert_int_eq(rt_revision_id_valid("heads"), 0);
+	ck_assert_int_eq(rt_revision_id_valid("base"), 0);
+	ck_assert_int_eq(rt_revision_id_valid("current"), 0);
+	ck_assert_int_eq(rt_revision_id_valid("Head"), 1); /* targets are case-sensitive */
+	ck_assert_int_eq(rt_revision_id_valid("head_1"), 1);
+}
+END_TEST
+
+/* The one naming rule, for ids and labels, with its messages. */
+START_TEST(test_name_check)
+{
+	ck_assert_int_eq(rt_name_check("billing", RT_NAME_BRANCH_LABEL, NULL, 0), 0);
+	ck_assert_int_eq(rt_name_check("v2.feature-x", RT_NAME_BRANCH_LABEL, NULL, 0), 0);
+	ck_assert_int_eq(rt_name_check("x-", RT_NAME_BRANCH_LABEL, NULL, 0), 0);
+	ck_assert_int_eq(rt_name_check("2", RT_NAME_BRANCH_LABEL, NULL, 0), 0);
+	ck_assert_int_eq(rt_name_check("v2-3", RT_NAME_BRANCH_LABEL, NULL, 0), RT_EINPUT);
+	ck_assert_str_eq(rt_error_last()->message,
+	                 "invalid branch label 'v2-3': it would read as a relative target (LABEL-N)");
+	ck_assert_ptr_null(rt_error_last()->file);
+	ck_assert_int_eq(rt_name_check("-bad", RT_NAME_BRANCH_LABEL, "v/f.sql", 7), RT_EINPUT);
+	ck_assert_str_eq(rt_error_last()->message,
+	                 "v/f.sql:7: invalid branch label '-bad': labels are 1 to 64 letters, digits, "
+	                 "'_', '.' or '-', not starting with '.' or '-'");
+	ck_assert_str_eq(rt_error_last()->file, "v/f.sql");
+	ck_assert_int_eq(rt_error_last()->line, 7);
+	ck_assert_int_eq(rt_name_check("current", RT_NAME_BRANCH_LABEL, NULL, 0), RT_EINPUT);
+	ck_assert_str_eq(rt_error_last()->message, "'current' is reserved and cannot be a branch label");
+	ck_assert_int_eq(rt_name_check("base", RT_NAME_REVISION_ID, NULL, 0), RT_EINPUT);
+	ck_assert_str_eq(rt_error_last()->message, "'base' is reserved and cannot be a revision id");
+	ck_assert_ptr_nonnull(rt_error_last()->hint);
+	ck_assert_int_eq(rt_name_check("a-1", RT_NAME_REVISION_ID, NULL, 0), RT_EINPUT);
+	ck_assert_str_eq(rt_error_last()->message,
+	                 "invalid revision id 'a-1': ids are 1 to 32 letters, digits or underscores");
+	ck_assert_int_eq(rt_name_check("a1", RT_NAME_REVISION_ID, NULL, 0), 0);
+	parse_fails("/*\nrevision: heads\ndown_revision: ~\n*/",
+	            "v/f.sql:2: 'heads' is reserved and cannot be a revision id", 2);
+	parse_fails("/*\nrevision: abc\ndown_revision: [x1, base]\n*/",
+	            "v/f.sql:3: 'base' is reserved and cannot be a revision id", 3);
+	parse_fails("/*\nrevision: abc\ndown_revision: ~\nbranch_labels: [billing-10]\n*/",
+	            "v/f.sql:4: invalid branch label 'billing-10': it would read as a relative "
+	            "target (LABEL-N)", 4);
 }
 END_TEST
 
@@ -586,6 +628,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_long_header);
 	tcase_add_test(tc, test_bom_and_crlf);
 	tcase_add_test(tc, test_id_valid);
+	tcase_add_test(tc, test_name_check);
 	tcase_add_test(tc, test_read_fixture);
 	tcase_add_test(tc, test_read_past_prefix);
 	tcase_add_test(tc, test_free_everything);

@@ -130,6 +130,19 @@ START_TEST(relative_targets)
 	ck_assert_error_contains("past the head");
 	ck_assert_int_eq(plan("a1", RT_UPGRADE, "-1"), RT_EUSAGE);
 	ck_assert_int_eq(plan("a1", RT_DOWNGRADE, "+1"), RT_EUSAGE);
+	/* "here", and counting from the head as in Alembic */
+	ck_assert_int_eq(plan("b2", RT_UPGRADE, "+0"), 0);
+	ck_assert_uint_eq(p->n, 0);
+	ck_assert_int_eq(plan("b2", RT_DOWNGRADE, "-0"), 0);
+	ck_assert_uint_eq(p->n, 0);
+	ck_assert_int_eq(plan("", RT_DOWNGRADE, "-0"), 0);
+	ck_assert_uint_eq(p->n, 0);
+	ck_assert_int_eq(plan("a1", RT_UPGRADE, "c3+0"), 0);
+	ck_assert_str_eq(describe(p), "b2:U a1>b2;c3:U b2>c3");
+	ck_assert_int_eq(plan("a1", RT_UPGRADE, "head-1"), 0);
+	ck_assert_str_eq(describe(p), "b2:U a1>b2;c3:U b2>c3");
+	ck_assert_int_eq(plan("d4", RT_DOWNGRADE, "heads-3"), 0);
+	ck_assert_str_eq(describe(p), "d4:U d4>c3;c3:U c3>b2;b2:U b2>a1");
 }
 END_TEST
 
@@ -186,6 +199,10 @@ START_TEST(multiple_heads)
 	ck_assert_int_eq(plan("", RT_UPGRADE, "billing@base"), RT_EUSAGE);
 	ck_assert_int_eq(plan("", RT_UPGRADE, "nope@head"), RT_ENOTFOUND);
 	ck_assert_int_eq(plan("", RT_UPGRADE, "shop@sideways"), RT_EUSAGE);
+	ck_assert_int_eq(plan("", RT_UPGRADE, "shop@head-1"), 0);
+	ck_assert_str_eq(describe(p), "a1:I a1;c1:U a1>c1");
+	ck_assert_int_eq(plan("", RT_UPGRADE, "head-1"), RT_EMULTIHEADS);
+	ck_assert_int_eq(plan("", RT_UPGRADE, "heads-1"), RT_EMULTIHEADS);
 }
 END_TEST
 
@@ -202,6 +219,46 @@ START_TEST(depends_on_order_and_rows)
 	ck_assert_str_eq(describe(p), "x1:U x1>a2;a2:U a2>a1");
 	ck_assert_int_eq(plan("x1", RT_DOWNGRADE, "base"), 0);
 	ck_assert_str_eq(describe(p), "x1:U x1>a2;a2:U a2>a1;a1:D a1");
+}
+END_TEST
+
+/* issue 7: a1 -> a2 -> a3; b1 (root) depends_on a1; c1 (root) depends_on a2 -> c2 */
+START_TEST(downgrade_keeps_what_depends_on_the_target)
+{
+	fx_rev("a1", "null", "");
+	fx_rev("a2", "a1", "");
+	fx_rev("a3", "a2", "");
+	fx_rev("b1", "null", "depends_on: a1");
+	fx_rev("c1", "null", "depends_on: a2");
+	fx_rev("c2", "c1", "");
+	g = fx_load();
+	ck_assert_int_eq(plan("a3,b1,c2", RT_DOWNGRADE, "a1"), 0);
+	ck_assert_str_eq(describe(p), "c2:U c2>c1;c1:D c1;a3:U a3>a2;a2:D a2");
+	ck_assert_str_eq(fx_ids(&p->heads_after), "b1");
+	ck_assert_int_eq(plan("a3,c2", RT_DOWNGRADE, "a1"), 0);
+	ck_assert_str_eq(describe(p), "c2:U c2>c1;c1:D c1;a3:U a3>a2;a2:U a2>a1");
+	ck_assert_str_eq(fx_ids(&p->heads_after), "a1");
+	ck_assert_int_eq(plan("a3,b1,c2", RT_DOWNGRADE, "a2"), 0);
+	ck_assert_str_eq(describe(p), "a3:D a3");
+	ck_assert_str_eq(fx_ids(&p->heads_after), "b1,c2");
+	ck_assert_int_eq(plan("b1", RT_DOWNGRADE, "a1"), 0); /* a1 stays: nothing to do */
+	ck_assert_uint_eq(p->n, 0);
+	ck_assert_int_eq(plan("a3,b1,c2", RT_DOWNGRADE, "-1"), RT_EAMBIGUOUS);
+	ck_assert_int_eq(plan("b1", RT_DOWNGRADE, "-1"), 0);
+	ck_assert_str_eq(describe(p), "b1:U b1>a1");
+	ck_assert_int_eq(plan("a3,b1,c2", RT_DOWNGRADE, "base"), 0);
+	ck_assert_uint_eq(p->n, 6);
+	ck_assert_uint_eq(p->heads_after.n, 0);
+	rt_state_release(&st);
+	ck_assert_int_eq(fx_state(&st, g, "a3,b1,c2"), 0);
+	rt_plan_free(p);
+	ck_assert_int_eq(rt_plan_stamp(&p, g, &st, "a1", 0), 0);
+	ck_assert_str_eq(describe(p), "stamp:D a3,D c2");
+	ck_assert_str_eq(fx_ids(&p->heads_after), "b1");
+	rt_plan_free(p);
+	ck_assert_int_eq(rt_plan_stamp(&p, g, &st, "a2", 0), 0);
+	ck_assert_str_eq(describe(p), "stamp:D a3"); /* c2 implies a2 */
+	ck_assert_str_eq(fx_ids(&p->heads_after), "b1,c2");
 }
 END_TEST
 
@@ -247,6 +304,10 @@ START_TEST(stamps)
 	ck_assert_int_eq(rt_plan_stamp(&p, g, &st, "base", 0), 0);
 	ck_assert_str_eq(describe(p), "stamp:D d4");
 	rt_plan_free(p);
+	ck_assert_int_eq(rt_plan_stamp(&p, g, &st, "d4", 0), 0); /* already there: no step */
+	ck_assert_uint_eq(p->n, 0);
+	ck_assert_str_eq(fx_ids(&p->heads_after), "d4");
+	rt_plan_free(p);
 	ck_assert_int_eq(rt_plan_stamp(&p, g, &st, "d4", 1), 0);
 	ck_assert_int_eq(p->purge, 1);
 	ck_assert_str_eq(describe(p), "stamp:I d4");
@@ -277,6 +338,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, branch_and_merge);
 	tcase_add_test(tc, multiple_heads);
 	tcase_add_test(tc, depends_on_order_and_rows);
+	tcase_add_test(tc, downgrade_keeps_what_depends_on_the_target);
 	tcase_add_test(tc, irreversible_downgrade);
 	tcase_add_test(tc, bad_script_fails_planning);
 	tcase_add_test(tc, stamps);
