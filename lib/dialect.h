@@ -5,7 +5,9 @@
  *
  * The online runner and the offline printer use exactly these strings, so a script
  * printed by `--sql` does what the online command does. Each function appends one
- * statement (without ';') to b, or several to a list.
+ * statement (without ';') to b, or several to a list, and returns rt_buf_status(b): a
+ * buffer that failed to grow is never run. dialect.c has names, tables, session and
+ * version rows; sql_history.c the history table; sql_offline.c the offline guards.
  */
 #ifndef RETORT_DIALECT_H
 #define RETORT_DIALECT_H
@@ -22,6 +24,8 @@ struct rt_history_event {
 
 int rt_sql_ident(struct rt_buf *b, const char *name);
 int rt_sql_literal(struct rt_buf *b, const char *text);
+/* A literal, or NULL when text is NULL. */
+int rt_sql_literal_or_null(struct rt_buf *b, const char *text);
 /* The version or history table, schema-qualified where the dialect has schemas. */
 int rt_sql_table(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg, int history);
 

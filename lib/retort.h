@@ -17,6 +17,7 @@
 #ifndef RETORT_H
 #define RETORT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,16 +66,19 @@ void rt_error_clear(void);
 
 /* ------------------------------------------------------------------------------------
  * Growable buffer. Invariants: ptr is never NULL and always NUL-terminated; len counts
- * the bytes before the NUL. A buffer that failed to grow keeps its old contents and the
- * call returns RT_ENOMEM.
+ * the bytes before the NUL. A buffer remembers failure: once it could not grow, every
+ * later append is a no-op that returns RT_ENOMEM, and the text is what it held before, so
+ * a builder appends without checking and asks rt_buf_status() once at the end (as curl's
+ * dynbuf and git's strbuf spare their callers). Clearing or releasing it starts afresh.
  * ------------------------------------------------------------------------------------ */
 
 struct rt_buf {
 	char *ptr;
 	size_t len;
-	size_t cap; /* 0 while ptr points at a static "" */
+	size_t cap;  /* 0 while ptr points at a static "" */
+	int failed;  /* an append failed (out of memory) */
 };
-#define RT_BUF_INIT { rt_buf__empty, 0, 0 }
+#define RT_BUF_INIT { rt_buf__empty, 0, 0, 0 }
 extern char rt_buf__empty[];
 
 void rt_buf_init(struct rt_buf *b);
@@ -83,9 +87,15 @@ int rt_buf_add(struct rt_buf *b, const void *data, size_t len);
 int rt_buf_puts(struct rt_buf *b, const char *s);
 int rt_buf_putc(struct rt_buf *b, char c);
 int rt_buf_addf(struct rt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int rt_buf_vaddf(struct rt_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Appends items[0..n) with sep between them. */
+int rt_buf_join(struct rt_buf *b, const char *const *items, size_t n, const char *sep);
+/* 0, or RT_ENOMEM when an append failed since the buffer was last cleared. */
+int rt_buf_status(const struct rt_buf *b);
 void rt_buf_truncate(struct rt_buf *b, size_t len);
 void rt_buf_clear(struct rt_buf *b);
-/* Hands the bytes to the caller (free() them); the buffer is empty afterwards. NULL when out of memory. */
+/* Hands the bytes to the caller (free() them); the buffer is empty afterwards. NULL when out
+ * of memory, or when the buffer had failed (then nothing is handed over). */
 char *rt_buf_detach(struct rt_buf *b);
 void rt_buf_release(struct rt_buf *b);
 

@@ -311,6 +311,36 @@ static int add_range(struct rt_stmt_list *out, const char *path, const char *tex
 	return have ? emit(out, path, text, first, last_end, first_line) : 0;
 }
 
+/* A psql meta-command (a backslash outside strings and comments) where PostgreSQL's
+ * scanner failed is what to report (the scanner might call "\\restrict 5yX..." a bad
+ * number); otherwise the statement that holds it is refused by rt_stmt_bind(). */
+static int meta_command(const char *path, const char *text, const struct rt_token *tok, size_t len)
+{
+	struct rt_stmt st;
+	const char *nl = memchr(text + tok->start, '\n', len - tok->start);
+
+	memset(&st, 0, sizeof(st));
+	st.sql = (char *)text + tok->start;
+	st.len = nl ? (size_t)(nl - st.sql) : len - tok->start;
+	st.path = path;
+	st.line = tok->line;
+	st.column = 1;
+	return rt_sql_check_client_commands(RT_DIALECT_POSTGRESQL, path, &st);
+}
+
+static int first_meta_command(const char *path, const char *text, size_t len, int base_line)
+{
+	struct rt_lexer lx;
+	struct rt_token tok;
+
+	rt_lex_init(&lx, RT_DIALECT_POSTGRESQL, text, len, base_line);
+	lx.copy_off = 1;
+	while (rt_lex_next(&lx, &tok) != RT_TOK_END)
+		if (tok.kind == RT_TOK_OTHER && text[tok.start] == '\\')
+			return meta_command(path, text, &tok, len);
+	return 0;
+}
+
 /* Splits text[0..len), which holds no COPY data, starting on line base_line. */
 static int split_segment(const char *path, const char *text, size_t len, int base_line,
                          struct rt_stmt_list *out)
@@ -324,6 +354,8 @@ static int split_segment(const char *path, const char *text, size_t len, int bas
 	if (!copy)
 		return RT_ENOMEM;
 	sp = pg_query_split_with_scanner(copy);
+	if (sp.error && (rc = first_meta_command(path, text, len, base_line)) < 0)
+		goto out;
 	if (sp.error) {
 		size_t off = char_offset(copy, len, sp.error->cursorpos);
 		line = base_line + rt_lex_count_lines(text, 0, off);

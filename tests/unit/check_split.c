@@ -421,6 +421,10 @@ START_TEST(test_pg_copy_data)
 	ck_assert_uint_eq(s.n, 2);
 	release(&s);
 	split_fails(PG, "SELECT 0;\nCOPY t FROM stdin;\n1\n\\. \n2\n", 3, "v/a.sql:4: unterminated COPY data", 4);
+	/* a meta-command PostgreSQL's scanner chokes on is named as what it is (pg_dump's
+	 * \restrict key may start with a digit) */
+	split_fails(PG, "SELECT 1;\n\\restrict 5yQ3bX\nSELECT 2;", 4,
+	            "v/a.sql:5: psql meta-command '\\restrict' in a revision", 5);
 	split_fails(PG, "COPY t FROM stdin; SELECT 1;\n\\.\n", 1,
 	            "v/a.sql:1: text after 'COPY ... FROM stdin;' on the same line", 1);
 }
