@@ -30,8 +30,9 @@ struct rt_db_ops {
 	void (*close)(struct rt_db *db);
 
 	/* The migration lock, held for a whole run so that two runs never interleave. Waits up
-	 * to wait_ms, telling ev->notice once that it waits and on whom; RT_ELOCKED after that. */
-	int (*lock)(struct rt_db *db, long wait_ms, const struct rt_run_events *ev);
+	 * to wait_ms, telling the connection's notice callback once that it waits and on whom;
+	 * RT_ELOCKED after that. */
+	int (*lock)(struct rt_db *db, long wait_ms);
 	void (*unlock)(struct rt_db *db);
 
 	/* Runs one SQL statement. path/line locate it for messages (path NULL for retort's own
@@ -44,9 +45,6 @@ struct rt_db_ops {
 
 	/* 1 in *out when table exists in schema (NULL: the default schema). */
 	int (*table_exists)(struct rt_db *db, const char *schema, const char *table, int *out);
-
-	/* Called between statements and while waiting: 1 when a signal asked us to stop. */
-	int (*interrupted)(struct rt_db *db);
 
 	/* A description of the connection for messages, password masked (owned by db). */
 	const char *(*describe)(struct rt_db *db);
@@ -68,8 +66,8 @@ struct rt_db_ops {
 	void (*after_error)(struct rt_db *db, const struct rt_stmt *stmt);
 	/* run_stmt: runs a statement of a revision, knowing what it is (its flags, its COPY
 	 * data); NULL: exec() with its text and location.
-	 * retryable: 1 when the failure in the error slot is worth running the revision again
-	 *   for (a lock timeout, a deadlock); NULL: never. */
+	 * retryable: how many times the failure in the error slot is worth running the unit
+	 *   again for (a lock timeout, a deadlock: postgresql.lock_retries); 0 or NULL: never. */
 	int (*run_stmt)(struct rt_db *db, const struct rt_stmt *stmt);
 	int (*retryable)(struct rt_db *db);
 	/* session_extra: settings of the connection itself that the session reset after each
@@ -83,9 +81,11 @@ struct rt_db {
 	const struct rt_db_ops *ops;
 	const struct rt_config *cfg; /* borrowed; outlives the connection */
 	unsigned flags;
-	int in_transaction;          /* maintained by the runner */
 	int missing;                 /* read-only open of a database that does not exist yet */
-	const struct rt_run_events *events; /* where notices go (server NOTICEs, waits); may be NULL */
+	/* Where the connection's notices go (server NOTICEs, lock waits): set once per run with
+	 * rt_db_set_notice(); fn may be NULL. */
+	void (*notice_fn)(void *ctx, const char *message);
+	void *notice_ctx;
 };
 
 extern const struct rt_db_ops rt_sqlite_ops;

@@ -70,17 +70,17 @@ PGconn *rt_pg_conn(struct rt_db *db)
  * Notices and cancellation
  * ------------------------------------------------------------------------------------ */
 
-static void vnotify(const struct rt_run_events *ev, const char *fmt, va_list ap)
+static void vnotify(void (*fn)(void *, const char *), void *ctx, const char *fmt, va_list ap)
 {
 	char buf[1024], *masked;
 
-	if (!ev || !ev->notice)
+	if (!fn)
 		return;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	masked = rt_mask_plain(buf);
 	if (!masked)
 		return;
-	ev->notice(ev->ctx, masked);
+	fn(ctx, masked);
 	free(masked);
 }
 
@@ -89,20 +89,23 @@ void rt_pg_notify(struct rt_db *db, const struct rt_run_events *ev, const char *
 	va_list ap;
 
 	va_start(ap, fmt);
-	vnotify(ev ? ev : db->events, fmt, ap);
+	if (ev)
+		vnotify(ev->notice, ev->ctx, fmt, ap);
+	else
+		vnotify(db->notice_fn, db->notice_ctx, fmt, ap);
 	va_end(ap);
 }
 
 /* libpq hands server NOTICEs and WARNINGs here ("NOTICE:  text\n"); they go to the
- * events' notice callback without the trailing newline. */
+ * connection's notice callback without the trailing newline. */
 static void notice_processor(void *arg, const char *message)
 {
 	struct pg_db *p = arg;
-	const struct rt_run_events *ev = p->base.events;
+	struct rt_db *db = &p->base;
 	size_t len = strlen(message);
 	char *text, *masked;
 
-	if (!ev || !ev->notice)
+	if (!db->notice_fn)
 		return;
 	/* libpq formats "NOTICE:  text"; the front end says it is a notice already */
 	if (strncmp(message, "NOTICE:  ", 9) == 0) {
@@ -119,7 +122,7 @@ static void notice_processor(void *arg, const char *message)
 	free(text);
 	if (!masked)
 		return;
-	ev->notice(ev->ctx, masked);
+	db->notice_fn(db->notice_ctx, masked);
 	free(masked);
 }
 
@@ -453,14 +456,17 @@ static int pg_run_stmt(struct rt_db *db, const struct rt_stmt *st)
 	return pg_exec(db, st->sql, st->path, st->line, NULL);
 }
 
-/* Lock timeouts and deadlocks are worth a retry of the revision, unless the statement said
- * otherwise (a CONCURRENTLY build that had started: it would start all over). */
+/* Lock timeouts and deadlocks are worth postgresql.lock_retries retries of the revision,
+ * unless the statement said otherwise (a CONCURRENTLY build that had started: it would
+ * start all over). */
 static int pg_retryable(struct rt_db *db)
 {
 	const struct rt_error *e = rt_error_last();
 
-	return e->code == RT_EDB && !from_db(db)->no_retry &&
-	       (strcmp(e->sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0 || strcmp(e->sqlstate, "40P01") == 0);
+	if (e->code != RT_EDB || from_db(db)->no_retry ||
+	    (strcmp(e->sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) != 0 && strcmp(e->sqlstate, "40P01") != 0))
+		return 0;
+	return db->cfg->postgresql.lock_retries;
 }
 
 void rt_pg_set_no_retry(struct rt_db *db)
@@ -471,12 +477,6 @@ void rt_pg_set_no_retry(struct rt_db *db)
 int rt_pg_result_error(struct rt_db *db, const PGresult *res, const char *sql, const char *path, int line)
 {
 	return result_error(from_db(db), res, sql, path, line);
-}
-
-static int pg_interrupted(struct rt_db *db)
-{
-	(void)db;
-	return rt_interrupted();
 }
 
 static const char *pg_describe(struct rt_db *db)
@@ -573,7 +573,7 @@ static void sleep_interruptible(long ms)
 	}
 }
 
-static int pg_lock(struct rt_db *db, long wait_ms, const struct rt_run_events *ev)
+static int pg_lock(struct rt_db *db, long wait_ms)
 {
 	struct pg_db *p = from_db(db);
 	double start = rt_now_ms();
@@ -590,8 +590,6 @@ static int pg_lock(struct rt_db *db, long wait_ms, const struct rt_run_events *e
 			return rc;
 		p->lock_key_ready = 1;
 	}
-	if (!ev)
-		ev = db->events;
 	for (;;) {
 		double elapsed;
 		long left;
@@ -628,7 +626,7 @@ static int pg_lock(struct rt_db *db, long wait_ms, const struct rt_run_events *e
 			if (rc < 0)
 				return rc;
 			if (pid > 0) { /* 0: released meanwhile; say it next time if still busy */
-				rt_pg_notify(db, ev, "waiting for the migration lock held by pid %ld "
+				rt_pg_notify(db, NULL, "waiting for the migration lock held by pid %ld "
 				             "(application_name '%s')", pid, app);
 				notified = 1;
 			}
@@ -862,7 +860,6 @@ const struct rt_db_ops rt_postgresql_ops = {
 	.exec = pg_exec,
 	.query = pg_query,
 	.table_exists = pg_table_exists,
-	.interrupted = pg_interrupted,
 	.describe = pg_describe,
 	.before_exec = rt_pg_before_exec,
 	.after_error = rt_pg_after_error,

@@ -223,13 +223,13 @@ static long lock_holder(const struct stat *st)
 	return found;
 }
 
-static int notify_waiting(const struct sqlite_db *s, int fd, const struct rt_run_events *ev)
+static int notify_waiting(const struct sqlite_db *s, int fd)
 {
 	struct stat st;
 	long pid = fstat(fd, &st) == 0 ? lock_holder(&st) : 0;
 	char *msg, *masked;
 
-	if (!ev || !ev->notice)
+	if (!s->base.notice_fn)
 		return 0;
 	if (pid > 0)
 		msg = rt_asprintf("waiting for the migration lock on '%s' held by another retort run (pid %ld)",
@@ -243,12 +243,12 @@ static int notify_waiting(const struct sqlite_db *s, int fd, const struct rt_run
 	free(msg);
 	if (!masked)
 		return RT_ENOMEM;
-	ev->notice(ev->ctx, masked);
+	s->base.notice_fn(s->base.notice_ctx, masked);
 	free(masked);
 	return 0;
 }
 
-static int sq_lock(struct rt_db *db, long wait_ms, const struct rt_run_events *ev)
+static int sq_lock(struct rt_db *db, long wait_ms)
 {
 	struct sqlite_db *s = from_db(db);
 	long delay = LOCK_POLL_FIRST_MS;
@@ -292,7 +292,7 @@ static int sq_lock(struct rt_db *db, long wait_ms, const struct rt_run_events *e
 			goto fail;
 		}
 		if (!notified && wait_ms > 0) {
-			rc = notify_waiting(s, fd, ev);
+			rc = notify_waiting(s, fd);
 			if (rc < 0)
 				goto fail;
 			notified = 1;
@@ -555,12 +555,6 @@ nomem:
 	return RT_ENOMEM;
 }
 
-static int sq_interrupted(struct rt_db *db)
-{
-	(void)db;
-	return rt_interrupted();
-}
-
 static const char *sq_describe(struct rt_db *db)
 {
 	return from_db(db)->desc;
@@ -577,6 +571,5 @@ const struct rt_db_ops rt_sqlite_ops = {
 	.exec = sq_exec,
 	.query = sq_query,
 	.table_exists = sq_table_exists,
-	.interrupted = sq_interrupted,
 	.describe = sq_describe,
 };

@@ -35,9 +35,10 @@ void rt_db_close(struct rt_db *db)
 		db->ops->close(db);
 }
 
-enum rt_dialect rt_db_dialect(const struct rt_db *db)
+void rt_db_set_notice(struct rt_db *db, void (*fn)(void *ctx, const char *message), void *ctx)
 {
-	return db->ops->dialect;
+	db->notice_fn = fn;
+	db->notice_ctx = ctx;
 }
 
 static int version_table_exists(struct rt_db *db, int history, int *exists)

@@ -131,6 +131,8 @@ void rt_pg_register_password_sources(void);
 /* signals.c: a backend registers how to cancel its statement in progress; fn must be
  * async-signal-safe. One hook at a time; NULL clears it. */
 void rt_interrupt_set_hook(void (*fn)(void *arg), void *arg);
+/* RT_EINTERRUPTED ("interrupted by SIGINT") once a signal was recorded, else 0. */
+int rt_check_interrupt(void);
 void rt_interrupt_reset(void);
 
 /* graph internals shared by graph.c, target.c, order.c, plan.c */

@@ -160,9 +160,11 @@ int rt_resolve(struct rt_db *db, const struct rt_graph *g, const char *ref, enum
 	if ((rc = rt_graph_lookup(g, ref, &rev)) < 0)
 		return rc;
 	out->revision = rev->id;
-	if ((rc = db->ops->lock(db, db->cfg->lock_wait_ms, ev)) < 0)
-		return rc;
-	rc = resolve_locked(db, g, rev, out, note);
-	db->ops->unlock(db);
+	rt_db_set_notice(db, ev ? ev->notice : NULL, ev ? ev->ctx : NULL);
+	if ((rc = db->ops->lock(db, db->cfg->lock_wait_ms)) == 0) {
+		rc = resolve_locked(db, g, rev, out, note);
+		db->ops->unlock(db);
+	}
+	rt_db_set_notice(db, NULL, NULL);
 	return rc;
 }

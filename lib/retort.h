@@ -497,7 +497,8 @@ enum rt_db_open_flags {
 
 int rt_db_open(struct rt_db **out, const struct rt_config *cfg, unsigned flags);
 void rt_db_close(struct rt_db *db);
-enum rt_dialect rt_db_dialect(const struct rt_db *db);
+/* Where the connection's notices (server NOTICEs, lock waits) go from now on; fn NULL: nowhere. */
+void rt_db_set_notice(struct rt_db *db, void (*fn)(void *ctx, const char *message), void *ctx);
 /* The version rows, sorted. A missing version table reads as no rows. */
 int rt_db_heads(struct rt_db *db, struct rt_strlist *out);
 /* History rows, oldest first; revision NULL for all. A missing table reads as none. */
@@ -520,11 +521,6 @@ struct rt_run_events {
 	void (*step_end)(void *ctx, const struct rt_step *step, int status, double ms);
 	void (*notice)(void *ctx, const char *message);
 };
-
-/* Runs a plan against an open database: takes the migration lock, re-reads the state
- * under it, and executes. Use rt_migrate() unless you built the plan yourself. */
-int rt_run_plan(struct rt_db *db, const struct rt_graph *g, struct rt_plan *plan,
-                const struct rt_run_events *ev);
 
 enum rt_migrate_flags {
 	RT_MIGRATE_PURGE = 1 << 0,         /* stamp --purge: delete every version row first */
@@ -571,6 +567,11 @@ int rt_offline_sql(const struct rt_graph *g, const struct rt_plan *plan, const s
 
 /* Splits "FROM:TO" for offline mode. from is NULL when absent ("TO" alone). */
 int rt_offline_range(const char *spec, char **from, char **to);
+/* The plan of an offline run over range "[FROM:]TO": from the state upgrading an empty
+ * database to FROM leaves (FROM takes every target form, and "a,b" for several heads; no
+ * FROM: base) to TO, for an upgrade, a downgrade (FROM required: RT_EUSAGE) or a stamp. */
+int rt_offline_plan(struct rt_plan **out, const struct rt_graph *g, enum rt_direction dir,
+                    const char *range, int purge);
 
 /* ------------------------------------------------------------------------------------
  * Creating files: init, revision, merge

@@ -37,3 +37,14 @@ void rt_interrupt_reset(void)
 {
 	pending = 0;
 }
+
+int rt_check_interrupt(void)
+{
+	int sig = rt_interrupted();
+
+	if (!sig)
+		return 0;
+	rt_error_set(RT_EINTERRUPTED, "interrupted by %s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	rt_error_set_signal(sig);
+	return RT_EINTERRUPTED;
+}

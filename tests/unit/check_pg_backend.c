@@ -307,7 +307,6 @@ START_TEST(test_exec_and_query)
 	ck_assert_int_eq(exists, 0);
 	ck_assert_int_eq(db->ops->table_exists(db, "public", "t", &exists), 0);
 	ck_assert_int_eq(exists, 0);
-	ck_assert_int_eq(db->ops->interrupted(db), 0);
 	db->ops->close(db);
 	rt_postgresql_ops.close(NULL);
 }
@@ -456,7 +455,7 @@ START_TEST(test_notices_reach_events)
 	struct notices n = { { NULL }, 0 };
 	struct rt_run_events ev = { &n, NULL, NULL, on_notice };
 
-	db->events = &ev;
+	rt_db_set_notice(db, ev.notice, ev.ctx);
 	exec_ok(db, "DO $$ BEGIN RAISE NOTICE 'hello %', 42; RAISE WARNING 'careful'; END $$");
 	exec_ok(db, "DROP TABLE IF EXISTS no_such_table");
 	ck_assert_int_eq(n.n, 3);
@@ -465,7 +464,7 @@ START_TEST(test_notices_reach_events)
 	str_eq(n.items[2], "table \"no_such_table\" does not exist, skipping");
 	notices_release(&n);
 
-	db->events = NULL; /* nobody listening: nothing happens */
+	rt_db_set_notice(db, NULL, NULL); /* nobody listening: nothing happens */
 	exec_ok(db, "DO $$ BEGIN RAISE NOTICE 'unheard'; END $$");
 	db->ops->close(db);
 }
@@ -532,7 +531,7 @@ START_TEST(test_lost_connection)
 	struct rt_db *db = open_db();
 	char sql[128];
 	const struct rt_error *e;
-	struct rt_stmt stmt = { (char *)"SELECT 1", 8, "versions/l.sql", 9, 0 };
+	struct rt_stmt stmt = { .sql = (char *)"SELECT 1", .len = 8, .path = "versions/l.sql", .line = 9 };
 	int rc;
 
 	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%s, 10000)",
@@ -546,7 +545,7 @@ START_TEST(test_lost_connection)
 	ck_assert_int_eq(e->line, 9);
 	db->ops->after_error(db, &stmt); /* nothing to ask a dead connection */
 	str_eq(rt_error_last()->message, "connection to the server was lost");
-	ck_assert_int_eq(db->ops->lock(db, 0, NULL), RT_EDB);
+	ck_assert_int_eq(db->ops->lock(db, 0), RT_EDB);
 	db->ops->unlock(db);
 	db->ops->close(db);
 }
@@ -575,9 +574,8 @@ START_TEST(test_sigint_cancels_statement)
 	ck_assert_int_eq(e->signal, SIGINT);
 	str_eq(e->file, "versions/s.sql");
 	ck_assert_int_eq(e->line, 4);
-	ck_assert_int_eq(db->ops->interrupted(db), SIGINT);
+	ck_assert_int_eq(rt_interrupted(), SIGINT);
 	rt_interrupt_reset();
-	ck_assert_int_eq(db->ops->interrupted(db), 0);
 	str_eq(query1(db, "SELECT 'still here'"), "still here");
 
 	/* a connection opened and closed meanwhile hands the hook back */
@@ -613,14 +611,15 @@ START_TEST(test_lock_gives_up)
 	double start, took;
 	int rc;
 
-	ck_assert_int_eq(holder->ops->lock(holder, 0, NULL), 0);
-	ck_assert_int_eq(holder->ops->lock(holder, 0, NULL), 0); /* held already: fine */
+	ck_assert_int_eq(holder->ops->lock(holder, 0), 0);
+	ck_assert_int_eq(holder->ops->lock(holder, 0), 0); /* held already: fine */
 	exec_ok(holder, "SET application_name = 'holder-app'");
 	snprintf(pid, sizeof(pid), "%s", query1(holder, "SELECT pg_backend_pid()"));
 
 	waiter = open_db();
+	rt_db_set_notice(waiter, ev.notice, ev.ctx);
 	start = rt_now_ms();
-	rc = waiter->ops->lock(waiter, 700, &ev);
+	rc = waiter->ops->lock(waiter, 700);
 	took = rt_now_ms() - start;
 	e = rt_error_last();
 	ck_assert_int_eq(rc, RT_ELOCKED);
@@ -637,13 +636,13 @@ START_TEST(test_lock_gives_up)
 	notices_release(&n);
 
 	/* no wait at all: no notice either */
-	ck_assert_int_eq(waiter->ops->lock(waiter, 0, &ev), RT_ELOCKED);
+	ck_assert_int_eq(waiter->ops->lock(waiter, 0), RT_ELOCKED);
 	ck_assert_int_eq(n.n, 0);
 
 	/* another version table is another lock */
 	other_cfg.version_table = "other_version";
 	other = open_cfg(&other_cfg);
-	ck_assert_int_eq(other->ops->lock(other, 0, NULL), 0);
+	ck_assert_int_eq(other->ops->lock(other, 0), 0);
 	other->ops->unlock(other);
 	other->ops->close(other);
 
@@ -651,12 +650,12 @@ START_TEST(test_lock_gives_up)
 	other_cfg = cfg;
 	other_cfg.version_table_schema = "elsewhere";
 	other = open_cfg(&other_cfg);
-	ck_assert_int_eq(other->ops->lock(other, 0, NULL), 0);
+	ck_assert_int_eq(other->ops->lock(other, 0), 0);
 	other->ops->close(other); /* closing releases a session lock */
 
 	holder->ops->unlock(holder);
 	holder->ops->unlock(holder); /* not held: nothing */
-	ck_assert_int_eq(waiter->ops->lock(waiter, 0, &ev), 0);
+	ck_assert_int_eq(waiter->ops->lock(waiter, 0), 0);
 	ck_assert_int_eq(n.n, 0);
 	str_eq(query1(waiter, MY_ADVISORY_LOCKS), "1");
 	waiter->ops->unlock(waiter);
@@ -689,10 +688,11 @@ START_TEST(test_lock_released_while_waiting)
 	double start, took;
 	int rc;
 
-	ck_assert_int_eq(holder->ops->lock(holder, 0, NULL), 0);
+	ck_assert_int_eq(holder->ops->lock(holder, 0), 0);
 	ck_assert_int_eq(pthread_create(&th, NULL, release_later, &arg), 0);
 	start = rt_now_ms();
-	rc = waiter->ops->lock(waiter, 10000, &ev);
+	rt_db_set_notice(waiter, ev.notice, ev.ctx);
+	rc = waiter->ops->lock(waiter, 10000);
 	took = rt_now_ms() - start;
 	pthread_join(th, NULL);
 	ck_assert_msg(rc == 0, "lock: %s", rt_error_last()->message);
@@ -700,9 +700,9 @@ START_TEST(test_lock_released_while_waiting)
 	ck_assert_int_eq(n.n, 1);
 	starts_with(n.items[0], "waiting for the migration lock held by pid ");
 	notices_release(&n);
-	ck_assert_int_eq(holder->ops->lock(holder, 0, NULL), RT_ELOCKED);
+	ck_assert_int_eq(holder->ops->lock(holder, 0), RT_ELOCKED);
 	waiter->ops->close(waiter); /* the server lets go of its session lock soon after */
-	ck_assert_int_eq(holder->ops->lock(holder, 5000, NULL), 0);
+	ck_assert_int_eq(holder->ops->lock(holder, 5000), 0);
 	holder->ops->close(holder);
 }
 END_TEST
@@ -714,10 +714,10 @@ START_TEST(test_lock_wait_interrupted)
 	double start, took;
 	int rc;
 
-	ck_assert_int_eq(holder->ops->lock(holder, 0, NULL), 0);
+	ck_assert_int_eq(holder->ops->lock(holder, 0), 0);
 	ck_assert_int_eq(pthread_create(&th, NULL, interrupt_later, (void *)(intptr_t)300), 0);
 	start = rt_now_ms();
-	rc = waiter->ops->lock(waiter, 20000, NULL);
+	rc = waiter->ops->lock(waiter, 20000);
 	took = rt_now_ms() - start;
 	pthread_join(th, NULL);
 	ck_assert_int_eq(rc, RT_EINTERRUPTED);
@@ -785,13 +785,13 @@ START_TEST(test_invalid_index_recovery)
 	struct notices n = { { NULL }, 0 };
 	struct rt_run_events ev = { &n, NULL, NULL, on_notice };
 	struct rt_diags d = RT_DIAGS_INIT;
-	struct rt_stmt cic = { (char *)"CREATE UNIQUE INDEX CONCURRENTLY items_b_key ON items (b)", 0,
-	                       "versions/2_idx.sql", 3, RT_STMT_NO_TXN };
+	struct rt_stmt cic = { .sql = (char *)"CREATE UNIQUE INDEX CONCURRENTLY items_b_key ON items (b)",
+	                       .path = "versions/2_idx.sql", .line = 3, .flags = RT_STMT_NO_TXN };
 	const struct rt_error *e;
 	char want[512];
 	int rc;
 
-	db->events = &ev;
+	rt_db_set_notice(db, ev.notice, ev.ctx);
 	exec_ok(db, "CREATE TABLE items (b text)");
 	exec_ok(db, "INSERT INTO items VALUES ('x'), ('x'), ('y')");
 	/* a partitioned index ON ONLY the parent is invalid by design, and no concern */
@@ -866,10 +866,10 @@ START_TEST(test_invalid_index_qualified_and_other_tables)
 	struct rt_db *db = open_db();
 	struct notices n = { { NULL }, 0 };
 	struct rt_run_events ev = { &n, NULL, NULL, on_notice };
-	struct rt_stmt stmt = { NULL, 0, "v.sql", 1, RT_STMT_NO_TXN };
+	struct rt_stmt stmt = { .path = "v.sql", .line = 1, .flags = RT_STMT_NO_TXN };
 	char sql[256];
 
-	db->events = &ev;
+	rt_db_set_notice(db, ev.notice, ev.ctx);
 	exec_ok(db, "CREATE TABLE a (b text)");
 	exec_ok(db, "CREATE TABLE other (b text)");
 	exec_ok(db, "INSERT INTO a VALUES ('x'), ('x')");
@@ -914,9 +914,9 @@ START_TEST(test_reindex_leftovers)
 	struct rt_db *db = open_db();
 	struct notices n = { { NULL }, 0 };
 	struct rt_run_events ev = { &n, NULL, NULL, on_notice };
-	struct rt_stmt stmt = { NULL, 0, "v.sql", 1, RT_STMT_NO_TXN };
+	struct rt_stmt stmt = { .path = "v.sql", .line = 1, .flags = RT_STMT_NO_TXN };
 
-	db->events = &ev;
+	rt_db_set_notice(db, ev.notice, ev.ctx);
 	exec_ok(db, "CREATE TABLE r (b text)");
 	exec_ok(db, "INSERT INTO r VALUES ('x'), ('x')");
 	exec_ok(db, "CREATE INDEX r_b ON r (b)");
@@ -949,7 +949,7 @@ END_TEST
 START_TEST(test_before_exec_skips_inside_transaction)
 {
 	struct rt_db *db = open_db();
-	struct rt_stmt stmt = { (char *)"CREATE UNIQUE INDEX CONCURRENTLY i ON t (b)", 0, "v.sql", 1, 0 };
+	struct rt_stmt stmt = { .sql = (char *)"CREATE UNIQUE INDEX CONCURRENTLY i ON t (b)", .path = "v.sql", .line = 1 };
 	struct rt_diags d = RT_DIAGS_INIT;
 
 	exec_ok(db, "CREATE TABLE t (b text)");
@@ -977,7 +977,7 @@ END_TEST
  * point of running this under valgrind and ASan). */
 START_TEST(test_allocation_failures)
 {
-	struct rt_stmt cic = { (char *)"CREATE UNIQUE INDEX CONCURRENTLY d_b ON d (b)", 0, "v.sql", 1, 0 };
+	struct rt_stmt cic = { .sql = (char *)"CREATE UNIQUE INDEX CONCURRENTLY d_b ON d (b)", .path = "v.sql", .line = 1 };
 	struct rt_db *db = open_db();
 	int completed = 0;
 

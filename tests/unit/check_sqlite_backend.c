@@ -174,7 +174,6 @@ START_TEST(test_round_trip)
 	/* the data is in the file */
 	db = open_db(&cfg, 0);
 	ck_assert_query(db, "SELECT count(*) FROM t", "3\n");
-	ck_assert_int_eq(db->ops->interrupted(db), 0);
 	db->ops->close(db);
 }
 END_TEST
@@ -372,7 +371,7 @@ START_TEST(test_readonly_missing)
 	ck_assert_str_eq(rt_error_last()->message, expected);
 	ck_assert_int_eq(changes, 0);
 
-	ck_assert_int_eq(db->ops->lock(db, 100, NULL), 0);
+	ck_assert_int_eq(db->ops->lock(db, 100), 0);
 	db->ops->unlock(db);
 	db->ops->close(db);
 	ck_assert(!file_exists(dbpath));
@@ -459,8 +458,8 @@ START_TEST(test_memory)
 	ck_assert_int_eq(exists, 1);
 	/* the lock is a no-op: two connections both "hold" it */
 	db2 = open_db(&cfg, 0);
-	ck_assert_int_eq(db->ops->lock(db, 0, NULL), 0);
-	ck_assert_int_eq(db2->ops->lock(db2, 0, NULL), 0);
+	ck_assert_int_eq(db->ops->lock(db, 0), 0);
+	ck_assert_int_eq(db2->ops->lock(db2, 0), 0);
 	ck_assert_int_eq(db2->ops->table_exists(db2, NULL, "t", &exists), 0);
 	ck_assert_int_eq(exists, 0);
 	db2->ops->unlock(db2);
@@ -564,7 +563,7 @@ static struct holder spawn_holder(long hold_ms)
 		char ok;
 		close(up[0]);
 		close(down[1]);
-		ok = rt_sqlite_ops.open(&db, &cfg, 0) == 0 && db->ops->lock(db, 0, NULL) == 0 ? 'y' : 'n';
+		ok = rt_sqlite_ops.open(&db, &cfg, 0) == 0 && db->ops->lock(db, 0) == 0 ? 'y' : 'n';
 		if (write(up[1], &ok, 1) != 1)
 			ok = 'n';
 		if (hold_ms >= 0)
@@ -617,7 +616,8 @@ START_TEST(test_lock_gives_up)
 
 	exec_ok(db, "CREATE TABLE t (x)");
 	t0 = rt_now_ms();
-	ck_assert_int_eq(db->ops->lock(db, 300, &ev), RT_ELOCKED);
+	rt_db_set_notice(db, ev.notice, ev.ctx);
+	ck_assert_int_eq(db->ops->lock(db, 300), RT_ELOCKED);
 	elapsed = rt_now_ms() - t0;
 	ck_assert_msg(elapsed >= 300 && elapsed < 2000, "gave up after %.0f ms", elapsed);
 	snprintf(expected, sizeof(expected),
@@ -644,7 +644,8 @@ START_TEST(test_lock_waits)
 	double t0, elapsed;
 
 	t0 = rt_now_ms();
-	ck_assert_int_eq(db->ops->lock(db, 5000, &ev), 0);
+	rt_db_set_notice(db, ev.notice, ev.ctx);
+	ck_assert_int_eq(db->ops->lock(db, 5000), 0);
 	elapsed = rt_now_ms() - t0;
 	ck_assert_msg(elapsed >= 100 && elapsed < 2000, "got the lock after %.0f ms", elapsed);
 	expect_notice(&no, h.pid);
@@ -653,25 +654,26 @@ START_TEST(test_lock_waits)
 	/* held now: another connection (even in this process) cannot have it */
 	db2 = open_db(&cfg, 0);
 	no.n = 0;
-	ck_assert_int_eq(db2->ops->lock(db2, 0, &ev), RT_ELOCKED);
+	rt_db_set_notice(db2, ev.notice, ev.ctx);
+	ck_assert_int_eq(db2->ops->lock(db2, 0), RT_ELOCKED);
 	ck_assert_int_eq(no.n, 0); /* no waiting, no notice */
-	ck_assert_int_eq(db2->ops->lock(db2, 60, &ev), RT_ELOCKED);
+	ck_assert_int_eq(db2->ops->lock(db2, 60), RT_ELOCKED);
 	expect_notice(&no, getpid());
-	ck_assert_int_eq(db2->ops->lock(db2, 30, NULL), RT_ELOCKED);
+	ck_assert_int_eq(db2->ops->lock(db2, 30), RT_ELOCKED);
 	ev.notice = NULL;
-	ck_assert_int_eq(db2->ops->lock(db2, 30, &ev), RT_ELOCKED);
+	ck_assert_int_eq(db2->ops->lock(db2, 30), RT_ELOCKED);
 
 	/* taking it again is fine; unlock releases it */
-	ck_assert_int_eq(db->ops->lock(db, 0, NULL), 0);
+	ck_assert_int_eq(db->ops->lock(db, 0), 0);
 	db->ops->unlock(db);
-	ck_assert_int_eq(db2->ops->lock(db2, 0, NULL), 0);
+	ck_assert_int_eq(db2->ops->lock(db2, 0), 0);
 	db2->ops->unlock(db2);
 	db2->ops->unlock(db2);
 
 	/* close releases a held lock */
-	ck_assert_int_eq(db2->ops->lock(db2, 0, NULL), 0);
+	ck_assert_int_eq(db2->ops->lock(db2, 0), 0);
 	db2->ops->close(db2);
-	ck_assert_int_eq(db->ops->lock(db, 0, NULL), 0);
+	ck_assert_int_eq(db->ops->lock(db, 0), 0);
 	db->ops->close(db);
 }
 END_TEST
@@ -681,16 +683,16 @@ START_TEST(test_lock_interrupted)
 	struct rt_db *db = open_db(&cfg, 0), *db2 = open_db(&cfg, 0);
 	double t0;
 
-	ck_assert_int_eq(db->ops->lock(db, 0, NULL), 0);
+	ck_assert_int_eq(db->ops->lock(db, 0), 0);
 	rt_interrupt(SIGTERM);
 	t0 = rt_now_ms();
-	ck_assert_int_eq(db2->ops->lock(db2, 5000, NULL), RT_EINTERRUPTED);
+	ck_assert_int_eq(db2->ops->lock(db2, 5000), RT_EINTERRUPTED);
 	ck_assert(rt_now_ms() - t0 < 1000);
 	ck_assert_str_eq(rt_error_last()->message, "interrupted by signal 15");
 	ck_assert_int_eq(rt_error_last()->signal, SIGTERM);
-	ck_assert_int_eq(db2->ops->interrupted(db2), SIGTERM);
+	ck_assert_int_eq(rt_interrupted(), SIGTERM);
 	rt_interrupt_reset();
-	ck_assert_int_eq(db2->ops->interrupted(db2), 0);
+	ck_assert_int_eq(rt_interrupted(), 0);
 	db2->ops->close(db2);
 	db->ops->close(db);
 }
@@ -735,7 +737,7 @@ START_TEST(test_interrupt_from_timer)
 	e = rt_error_last();
 	ck_assert_str_eq(e->message, "interrupted by signal 2");
 	ck_assert_int_eq(e->signal, SIGINT);
-	ck_assert_int_eq(db->ops->interrupted(db), SIGINT);
+	ck_assert_int_eq(rt_interrupted(), SIGINT);
 	rt_interrupt_reset();
 
 	/* the connection works again */
