@@ -1,10 +1,13 @@
 /*
  * output.c - printing for the command line (see output.h).
  *
- * Every message is formatted into one buffer, masked with rt_mask() and written with a
- * single call, so concurrent stderr writers do not interleave mid-line and no password
- * can slip through. Write failures on stdout are remembered (the first errno) so that
- * main.c can report them once at exit; after one, further stdout output is dropped.
+ * Every message is formatted into one buffer and written with a single call, so
+ * concurrent stderr writers do not interleave mid-line. Nothing is rewritten on the way:
+ * the text that reaches this module holds no password (the library masks the text it
+ * quotes from outside, URLs are shown through rt_url_masked(), statements from scripts
+ * through rt_mask()), so retort's own words, numbers and JSON stay as they are. Write
+ * failures on stdout are remembered (the first errno) so that main.c can report them once
+ * at exit; after one, further stdout output is dropped.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -52,12 +55,11 @@ static void put_stderr(const char *s)
 	fputs(s, stderr);
 }
 
-/* Formats prefix + fmt + suffix and masks the result; NULL when out of memory. */
+/* Formats prefix + fmt + suffix; NULL when out of memory. */
 static char *vformat(const char *prefix, const char *fmt, va_list ap, const char *suffix)
 {
 	struct rt_buf b = RT_BUF_INIT;
 	va_list ap2;
-	char *masked;
 	int n;
 
 	va_copy(ap2, ap);
@@ -73,9 +75,7 @@ static char *vformat(const char *prefix, const char *fmt, va_list ap, const char
 		rt_buf_release(&b);
 		return NULL;
 	}
-	masked = rt_mask(b.ptr);
-	rt_buf_release(&b);
-	return masked;
+	return rt_buf_detach(&b);
 }
 
 static void emit(int to_stdout, const char *prefix, const char *fmt, va_list ap, const char *suffix)
@@ -116,23 +116,7 @@ void out_puts(const char *s)
 
 void out_write(const char *s, size_t len)
 {
-	struct rt_buf b = RT_BUF_INIT;
-	char *masked;
-
-	if (stdout_errno || !len)
-		return;
-	/* rt_mask() works on C strings: copy, so that len need not end at a NUL. */
-	rt_alloc_exempt(1);
-	if (rt_buf_add(&b, s, len) < 0 || !(masked = rt_mask(b.ptr))) {
-		rt_buf_release(&b);
-		rt_alloc_exempt(0);
-		stdout_errno = ENOMEM;
-		return;
-	}
-	rt_buf_release(&b);
-	rt_alloc_exempt(0);
-	put_stdout(masked, strlen(masked));
-	free(masked);
+	put_stdout(s, len);
 }
 
 int out_stdout_finish(void)

@@ -35,8 +35,6 @@
 #define SQLSTATE_QUERY_CANCELED "57014"
 #define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
 
-char *rt_mask_plain(const char *text); /* secrets.c: plain malloc, leaves the error slot alone */
-
 struct pg_db {
 	struct rt_db base;  /* first: the ops see a struct rt_db */
 	PGconn *conn;
@@ -70,16 +68,12 @@ PGconn *rt_pg_conn(struct rt_db *db)
 
 static void vnotify(const struct rt_run_events *ev, const char *fmt, va_list ap)
 {
-	char buf[1024], *masked;
+	char buf[1024];
 
 	if (!ev || !ev->notice)
 		return;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	masked = rt_mask_plain(buf);
-	if (!masked)
-		return;
-	ev->notice(ev->ctx, masked);
-	free(masked);
+	ev->notice(ev->ctx, buf);
 }
 
 void rt_pg_notify(struct rt_db *db, const struct rt_run_events *ev, const char *fmt, ...)
@@ -200,9 +194,10 @@ static size_t char_to_byte(const char *sql, long pos)
 static char *caret_context(const char *sql, long pos, int first_line)
 {
 	const char *first = skip_space_and_comments(sql);
-	const char *err = sql + char_to_byte(sql, pos), *start = err, *p;
+	const char *err = sql + char_to_byte(sql, pos), *start = err;
 	struct rt_buf b = RT_BUF_INIT;
-	size_t prefix, len;
+	size_t prefix, len, at;
+	char *shown;
 	int line;
 
 	if (first > err)
@@ -213,37 +208,53 @@ static char *caret_context(const char *sql, long pos, int first_line)
 	len = line_len(start);
 	if (len > 0 && start[len - 1] == '\r')
 		len--;
-	if (rt_buf_addf(&b, "LINE %d: ", line) < 0)
+	/* the line may hold the password (a substituted variable): masked, caret moved along */
+	at = (size_t)(err - start);
+	if (!(shown = rt_mask_span_plain(start, len, &at)))
 		return NULL;
+	if (rt_buf_addf(&b, "LINE %d: ", line) < 0)
+		goto nomem;
 	prefix = b.len;
-	if (rt_buf_add(&b, start, len) < 0 || rt_buf_putc(&b, '\n') < 0)
+	if (rt_buf_puts(&b, shown) < 0 || rt_buf_putc(&b, '\n') < 0)
 		goto nomem;
 	for (size_t i = 0; i < prefix; i++)
 		if (rt_buf_putc(&b, ' ') < 0)
 			goto nomem;
-	for (p = start; p < err; p++) {
-		if ((*p & 0xC0) == 0x80)
+	for (size_t i = 0; i < at; i++) {
+		if ((shown[i] & 0xC0) == 0x80)
 			continue; /* one column per character, not per byte */
-		if (rt_buf_putc(&b, *p == '\t' ? '\t' : ' ') < 0)
+		if (rt_buf_putc(&b, shown[i] == '\t' ? '\t' : ' ') < 0)
 			goto nomem;
 	}
 	if (rt_buf_putc(&b, '^') < 0)
 		goto nomem;
+	free(shown);
 	return rt_buf_detach(&b);
 
 nomem:
+	free(shown);
 	rt_buf_release(&b);
 	return NULL;
 }
 
-/* The first line of libpq's last error message, in buf. */
+/* The first line of libpq's last error message, in buf, masked: libpq quotes pieces of a
+ * malformed connection string, which may be the password. */
 static const char *first_line(PGconn *conn, char *buf, size_t size)
 {
 	const char *msg = conn ? PQerrorMessage(conn) : "out of memory";
-	size_t n = line_len(msg);
+	char *masked = rt_mask_span_plain(msg, line_len(msg), NULL);
 
-	snprintf(buf, size, "%.*s", (int)n, msg);
+	snprintf(buf, size, "%s", masked ? masked : "out of memory");
+	free(masked);
 	return buf;
+}
+
+/* A field of the server's error, masked (NULL when absent or out of memory). */
+static char *masked_field(const PGresult *res, int code)
+{
+	const char *v = res ? PQresultErrorField(res, code) : NULL;
+
+	return v ? rt_mask_plain(v) : NULL;
 }
 
 /* A lock timeout names the tables the statement needed: the message a DBA acts on. */
@@ -269,13 +280,10 @@ static int lock_timeout_error(const char *sql, const char *path, int line, const
  * statements) whose result is res (NULL when libpq could not even send it). Branches on
  * SQLSTATE only, never on message text.
  */
-static int result_error(struct pg_db *p, const PGresult *res, const char *sql, const char *path,
-                        int line)
+static int describe_error(struct pg_db *p, const PGresult *res, const char *sql, const char *path,
+                          int line, const char *primary, const char *detail, const char *hint)
 {
-	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
-	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
 	const char *position = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
 	char buf[512], *context = NULL;
 
@@ -317,6 +325,22 @@ static int result_error(struct pg_db *p, const PGresult *res, const char *sql, c
 		rt_error_set_context(context);
 	free(context);
 	return RT_EDB;
+}
+
+/* The server's message, detail and hint may quote the password (a statement's value):
+ * they are masked inside, before retort's own text is put around them. */
+static int result_error(struct pg_db *p, const PGresult *res, const char *sql, const char *path,
+                        int line)
+{
+	char *primary = masked_field(res, PG_DIAG_MESSAGE_PRIMARY);
+	char *detail = masked_field(res, PG_DIAG_MESSAGE_DETAIL);
+	char *hint = masked_field(res, PG_DIAG_MESSAGE_HINT);
+	int rc = describe_error(p, res, sql, path, line, primary, detail, hint);
+
+	free(primary);
+	free(detail);
+	free(hint);
+	return rc;
 }
 
 /* Ends a COPY FROM STDIN or TO STDOUT that a statement started (PQexec cannot feed or

@@ -205,18 +205,39 @@ static int read_table_name(const struct loader *ld, const char *key, const char 
 static int read_duration(const struct loader *ld, const char *key, const char *in,
                          const struct rt_ynode *v, long *out)
 {
-	char *msg;
+	char *msg, *shown;
+	long ignored;
 
 	if (v->kind != RT_Y_SCALAR)
 		return wrong_type(ld, key, in, "a duration", v);
 	if (rt_parse_duration_ms(v->value, out) == 0)
 		return 0;
+	/* the message quotes the value, which may hold a password (a misplaced URL): parsed
+	 * again masked, so that the message quotes the masked text */
+	if (!(shown = rt_mask(v->value)))
+		return RT_ENOMEM;
+	rt_parse_duration_ms(shown, &ignored);
+	free(shown);
 	msg = rt_strdup(rt_error_last()->message);
 	if (!msg)
 		return RT_ENOMEM;
 	input_error(ld, v->line, "%s for '%s'%s", msg, key, in);
 	rt_error_set_hint("Write a duration such as '5s', '250ms' or '2min'; a bare number means seconds.");
 	free(msg);
+	return RT_EINPUT;
+}
+
+/* "'KEY'IN must be WANT, not 'VALUE'": the value is masked, it may hold a password (a
+ * misplaced URL). */
+static int value_error(const struct loader *ld, const struct rt_ynode *v, const char *key,
+                       const char *in, const char *want)
+{
+	char *shown = rt_mask(v->value);
+
+	if (!shown)
+		return RT_ENOMEM;
+	input_error(ld, v->line, "'%s'%s must be %s, not '%s'", key, in, want, shown);
+	free(shown);
 	return RT_EINPUT;
 }
 
@@ -237,8 +258,7 @@ static int read_count(const struct loader *ld, const char *key, const char *in,
 			return 0;
 		}
 	}
-	return input_error(ld, v->line, "'%s'%s must be a whole number of 0 or more, not '%s'", key,
-	                   in, v->value);
+	return value_error(ld, v, key, in, "a whole number of 0 or more");
 }
 
 static int read_template(const struct loader *ld, const char *in, const struct rt_ynode *v)
@@ -304,8 +324,7 @@ static int read_transaction(const struct loader *ld, const char *in, const struc
 		*out = RT_TXN_ALL;
 		return 0;
 	}
-	return input_error(ld, v->line, "'transaction'%s must be 'per-revision' or 'all', not '%s'", in,
-	                   v->value);
+	return value_error(ld, v, "transaction", in, "'per-revision' or 'all'");
 }
 
 static int read_locations(const struct loader *ld, const char *in, const struct rt_ynode *v)
@@ -774,8 +793,12 @@ static int check_cli_vars(const struct rt_config_options *opts)
 		const char *s = opts->vars[i] ? opts->vars[i] : "";
 		const char *eq = strchr(s, '=');
 		if (!eq || !name_valid(s, (size_t)(eq - s))) {
-			rt_error_set(RT_EUSAGE, "invalid -x '%s': expected NAME=VALUE", s);
+			char *shown = rt_mask(s); /* the value may be a password */
+			if (!shown)
+				return RT_ENOMEM;
+			rt_error_set(RT_EUSAGE, "invalid -x '%s': expected NAME=VALUE", shown);
 			rt_error_set_hint(VAR_NAME_HINT);
+			free(shown);
 			return RT_EUSAGE;
 		}
 	}

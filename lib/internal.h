@@ -41,8 +41,15 @@ void rt_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
  * back. Used to run clean-up that may fail without losing the first failure. */
 void rt_error_save(struct rt_error *saved);
 void rt_error_restore(struct rt_error *saved);
-/* secrets.c: 1 when text contains a registered secret. */
+/* secrets.c: 1 when text contains a registered secret (as rt_mask() finds them). */
 int rt_secret_in(const char *text);
+/* rt_mask() with plain malloc (for the error slot's own storage, and code that must not
+ * set an error); NULL when out of memory. */
+char *rt_mask_plain(const char *text);
+/* Masks the len bytes of text (plain malloc). When pos is not NULL, *pos (a byte offset
+ * into text) becomes the offset of the same place in the result (the start of the "****"
+ * when it fell inside a password), so that a caret under it still points right. */
+char *rt_mask_span_plain(const char *text, size_t len, size_t *pos);
 /* Moves the current error into a diagnostic. */
 int rt_diags_add_error(struct rt_diags *d, const char *kind);
 

@@ -107,13 +107,18 @@ void rt_strlist_sort(struct rt_strlist *l);
 void rt_strlist_release(struct rt_strlist *l);
 
 /* ------------------------------------------------------------------------------------
- * Secrets. Every string the library puts into an error, a diagnostic or a callback has
- * the registered secrets replaced by "****". Front ends pass their own output through
- * rt_mask() as well.
+ * Secrets. No error, diagnostic or callback of the library holds a password: URLs are
+ * shown masked (rt_url_masked), PGPASSWORD and .pgpass values are never formatted, and
+ * text from outside that may quote one (a server's message, a statement after variable
+ * substitution) is masked inside before retort's own text is put around it. Nothing
+ * retort formats itself is rewritten. A front end that prints such outside text itself
+ * (a statement) passes it through rt_mask().
  * ------------------------------------------------------------------------------------ */
 
 void rt_secret_add(const char *secret); /* ignored when NULL or empty */
-/* A copy of text with every registered secret replaced by "****"; NULL when out of memory. */
+/* A copy of text (text from outside retort) with every occurrence of a registered secret
+ * replaced by "****"; a secret of fewer than 8 letters, digits and '_' only counts where
+ * it is a whole word. NULL when out of memory. */
 char *rt_mask(const char *text);
 void rt_secrets_clear(void);
 

@@ -397,6 +397,25 @@ START_TEST(test_syntax_error_caret)
 	str_eq(e->context, "LINE 2: FROM nope\n"
 	                   "             ^");
 
+	/* a password in the statement (a substituted variable) is masked in the server's
+	 * message and in the line quoted, and the caret still points at the error; retort's
+	 * own words and numbers around them are left alone, even for a password "1" */
+	rt_secret_add("pw-Secret-9");
+	rt_secret_add("1");
+	rc = db->ops->exec(db, "SELECT 'pw-Secret-9', 1 AS x 'pw-Secret-9'", "versions/1_x.sql", 1, NULL);
+	e = rt_error_last();
+	ck_assert_int_eq(rc, RT_EDB);
+	str_eq(e->message, "versions/1_x.sql:1: syntax error at or near \"'****'\" (42601)");
+	str_eq(e->context, "LINE 1: SELECT '****', **** AS x '****'\n"
+	                   "                                 ^");
+	rc = db->ops->exec(db, "DO $$ BEGIN RAISE EXCEPTION 'bad %', 'pw-Secret-9' USING DETAIL = "
+	                   "'was pw-Secret-9', HINT = 'not pw-Secret-9'; END $$", "versions/1_x.sql", 1, NULL);
+	e = rt_error_last();
+	str_eq(e->message, "versions/1_x.sql:1: bad **** (P0001)");
+	str_eq(e->detail, "was ****");
+	str_eq(e->hint, "not ****");
+	rt_secrets_clear();
+
 	/* the connection goes on after errors */
 	str_eq(query1(db, "SELECT 40 + 2"), "42");
 	db->ops->close(db);
