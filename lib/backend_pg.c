@@ -807,9 +807,9 @@ static int pg_prepare_schema(struct rt_db *db)
 
 static int pg_open(struct rt_db **out, const struct rt_config *cfg, unsigned flags)
 {
-	/* dbname first and expanded: a URL or keyword string in it sets everything it names,
-	 * and application_name after it overrides whatever the URL said. */
-	const char *const keywords[] = { "dbname", "application_name", NULL };
+	/* dbname first and expanded: a URL or keyword string in it sets everything it names.
+	 * "retort" is only the fallback: an application_name of the URL (or $PGAPPNAME) wins. */
+	const char *const keywords[] = { "dbname", "fallback_application_name", NULL };
 	const char *values[] = { NULL, APPLICATION_NAME, NULL };
 	struct pg_db *p;
 	char *masked = NULL, buf[512];

@@ -333,7 +333,7 @@ START_TEST(test_application_name)
 	str_eq(query1(db, "SELECT current_setting('application_name')"), "retort");
 	db->ops->close(db);
 
-	/* a URL that asks for another application_name still gets "retort" */
+	/* "retort" is only the default: an application_name of the URL is kept */
 	rt_buf_addf(&u, "postgresql:///%s?host=", dbname);
 	for (const char *p = host; *p; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
@@ -347,7 +347,7 @@ START_TEST(test_application_name)
 	rt_buf_addf(&u, "&application_name=other&options=-csearch_path%%3D%s", schema);
 	cfg.url = u.ptr;
 	db = open_db();
-	str_eq(query1(db, "SELECT current_setting('application_name')"), "retort");
+	str_eq(query1(db, "SELECT current_setting('application_name')"), "other");
 	str_eq(query1(db, "SELECT current_database()"), dbname);
 	str_eq(query1(db, "SELECT current_schema()"), schema);
 	db->ops->close(db);
