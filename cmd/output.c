@@ -20,6 +20,7 @@
 
 static struct cli *opts;
 static int stdout_errno;
+static int last_silenced; /* the last stderr message was silenced (-q): so is its hint */
 
 void out_init(struct cli *cli)
 {
@@ -93,10 +94,12 @@ static void emit(int to_stdout, const char *prefix, const char *fmt, va_list ap,
 			stdout_errno = ENOMEM;
 		return;
 	}
-	if (to_stdout)
+	if (to_stdout) {
 		put_stdout(text, strlen(text));
-	else
+	} else {
 		put_stderr(text);
+		last_silenced = 0;
+	}
 	free(text);
 }
 
@@ -136,8 +139,10 @@ int out_stdout_finish(void)
 	void name(const char *fmt, ...)                    \
 	{                                                  \
 		va_list ap;                                    \
-		if (!(cond))                                   \
+		if (!(cond)) {                                 \
+			last_silenced = is_quiet();                \
 			return;                                    \
+		}                                              \
 		va_start(ap, fmt);                             \
 		emit(0, prefix, fmt, ap, "\n");                \
 		va_end(ap);                                    \
@@ -148,7 +153,8 @@ STDERR_FN(out_notice, "notice: ", !is_quiet())
 STDERR_FN(out_warning, "warning: ", !is_quiet())
 STDERR_FN(out_info, "", is_verbose())
 STDERR_FN(out_error, "error: ", 1)
-STDERR_FN(out_hint, "hint: ", 1)
+/* A hint belongs to the message before it: silenced with it (no orphan "hint:" under -q). */
+STDERR_FN(out_hint, "hint: ", !last_silenced)
 
 const char *out_code_name(int code)
 {

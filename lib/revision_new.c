@@ -209,7 +209,11 @@ static int resolve_parents(const struct rt_graph *g, const struct rt_new_revisio
 		}
 		if (!spec->splice && r->nchildren > 0) {
 			rt_error_set(RT_EUSAGE, "revision '%s' is not a head", r->id);
-			rt_error_set_hint("Pass --splice to start a new branch from it.");
+			if (spec->merge) /* merge has no --splice: it joins heads */
+				rt_error_set_hint("A merge joins heads: name heads ('retort heads' lists them), "
+				                  "or write 'heads' for all of them.");
+			else
+				rt_error_set_hint("Pass --splice to start a new branch from it.");
 			return RT_EUSAGE;
 		}
 		if (!rt_revlist_contains(out, r))
