@@ -261,6 +261,18 @@ static int read_count(const struct loader *ld, const char *key, const char *in,
 	return value_error(ld, v, key, in, "a whole number of 0 or more");
 }
 
+/* 1 when some %(rev)s of template t stands between '_' or an end of the name on each
+ * side, so that the name rule of the graph finds the id in every name t makes. */
+static int rev_is_whole_part(const char *t)
+{
+	for (const char *p = strstr(t, "%(rev)s"); p; p = strstr(p + 1, "%(rev)s")) {
+		const char *after = p + strlen("%(rev)s");
+		if ((p == t || p[-1] == '_') && (*after == '\0' || *after == '_'))
+			return 1;
+	}
+	return 0;
+}
+
 static int read_template(const struct loader *ld, const char *in, const struct rt_ynode *v)
 {
 	const char *t, *p;
@@ -306,6 +318,15 @@ static int read_template(const struct loader *ld, const char *in, const struct r
 		input_error(ld, v->line, "'file_template'%s must not contain '/'", in);
 		rt_error_set_hint("New revisions go straight into the versions directory; list other "
 		                  "directories in 'version_locations'.");
+		return RT_EINPUT;
+	}
+	if (!rev_is_whole_part(t)) {
+		/* the graph would refuse every file made so: "file name does not match" */
+		input_error(ld, v->line, "'file_template'%s must have %%(rev)s as a whole '_'-separated "
+		            "part, not '%s'", in, t);
+		rt_error_set_hint("A revision file's name must hold its id between '_' or at either end "
+		                  "of the name, as in the default %%(rev)s_%%(slug)s or in "
+		                  "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s.");
 		return RT_EINPUT;
 	}
 	return 0;

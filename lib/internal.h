@@ -108,6 +108,9 @@ int rt_check_safe_for_root(const char *path, const char *what);
 /* utf8.c: offset of the first byte in s[0..n) that breaks UTF-8 (overlong forms,
  * surrogates and code points above U+10FFFF included), or n. */
 size_t rt_utf8_invalid_at(const unsigned char *s, size_t n);
+/* The character at s (n bytes available) into *out; its length in bytes, 0 when the bytes
+ * there are not valid UTF-8. */
+size_t rt_utf8_decode(const unsigned char *s, size_t n, unsigned *out);
 
 /* clock.c */
 double rt_now_ms(void);          /* monotonic milliseconds */

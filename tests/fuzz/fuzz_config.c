@@ -34,6 +34,16 @@ static int starts_with(const char *message, const char *prefix)
 	return strncmp(message, prefix, strlen(prefix)) == 0;
 }
 
+/* Whether template holds %(rev)s with '_' or an end of the name on both sides (what the
+ * graph's file-name rule needs of every name the template makes). */
+static int rev_part(const char *template)
+{
+	for (const char *p = strstr(template, "%(rev)s"); p; p = strstr(p + 1, "%(rev)s"))
+		if ((p == template || p[-1] == '_') && (p[7] == '\0' || p[7] == '_'))
+			return 1;
+	return 0;
+}
+
 static int contains(const char *s, const char *needle)
 {
 	return s && strstr(s, needle) != NULL;
@@ -77,7 +87,7 @@ static void check_config(const struct rt_config *cfg, const struct rt_config_opt
 	if (!cfg->version_table || !cfg->version_table[0] || strlen(cfg->version_table) > 63 ||
 	    !cfg->history_table || !cfg->history_table[0] || strlen(cfg->history_table) > 63)
 		fz_fail("config-sanity", "version or history table name empty or longer than 63 bytes");
-	if (!cfg->file_template || !strstr(cfg->file_template, "%(rev)s") || strchr(cfg->file_template, '/'))
+	if (!cfg->file_template || !rev_part(cfg->file_template) || strchr(cfg->file_template, '/'))
 		fz_fail("config-sanity", "file_template '%s' accepted", cfg->file_template);
 	if (cfg->lock_wait_ms < 0 || cfg->sqlite.busy_timeout_ms < 0 ||
 	    cfg->postgresql.lock_timeout_ms < 0 || cfg->postgresql.statement_timeout_ms < 0 ||

@@ -575,6 +575,21 @@ START_TEST(file_templates)
 	                  "unknown token '%(oops' in 'file_template'");
 	assert_load_error("\nfile_template: \"%(slug)s\"\n", 2, "'file_template' must contain %(rev)s");
 	assert_hint("The revision id keeps file names unique, as in the default %(rev)s_%(slug)s.");
+	/* %(rev)s must be a whole '_'-separated part, or every file made so is refused */
+	load_ok("file_template: \"%(slug)s_%(rev)s\"\n");
+	load_ok("file_template: \"%(rev)s\"\n");
+	load_ok("file_template: \"%(rev)s-%(slug)s_%(rev)s_x\"\n");
+	assert_load_error("file_template: \"%(rev)s-%(slug)s\"\n", 1,
+	                  "'file_template' must have %(rev)s as a whole '_'-separated part, not "
+	                  "'%(rev)s-%(slug)s'");
+	assert_hint("A revision file's name must hold its id between '_' or at either end of the name, "
+	            "as in the default %(rev)s_%(slug)s or in %(year)d%(month).2d%(day).2d_%(rev)s_%(slug)s.");
+	assert_load_error("file_template: \"%(year)d%(rev)s\"\n", 1,
+	                  "'file_template' must have %(rev)s as a whole '_'-separated part, not "
+	                  "'%(year)d%(rev)s'");
+	assert_load_error("file_template: \"%(rev)s.sql\"\n", 1,
+	                  "'file_template' must have %(rev)s as a whole '_'-separated part, not "
+	                  "'%(rev)s.sql'");
 	assert_load_error("file_template: \"%(rev)d\"\n", 1,
 	                  "unknown token '%(rev)d' in 'file_template'");
 	assert_load_error("file_template: \"sub/%(rev)s\"\n", 1, "'file_template' must not contain '/'");
