@@ -22,6 +22,7 @@ struct cli {
 	int quiet;               /* -q */
 	int verbose;             /* -v (a count) */
 	int json;                /* --json */
+	int trust_files;         /* --trust-files */
 
 	const struct cmd_spec *cmd; /* the command being run */
 	int reported;               /* the failure has been printed already */

@@ -102,7 +102,8 @@ int rt_dir_list_files(const char *dir, const char *suffix, struct rt_strlist *ou
 int rt_mkdir_p(const char *path, int mode);
 /* When running as root: RT_EINPUT unless path is owned by root and writable by nobody
  * else (what names it in the message: "config file", "version directory", "revision
- * file"). */
+ * file"), or foreign files are trusted (rt_allow_foreign_files, or the environment's
+ * RETORT_ALLOW_FOREIGN_FILES=1). */
 int rt_check_safe_for_root(const char *path, const char *what);
 
 /* utf8.c: offset of the first byte in s[0..n) that breaks UTF-8 (overlong forms,

@@ -311,6 +311,13 @@ int rt_vars_substitute(const char *text, size_t len, const struct rt_config *cfg
 /* sha256 of len bytes as 64 lowercase hex digits plus NUL. */
 int rt_sha256_hex(const void *data, size_t len, char out[65]);
 
+/* As root, the library refuses a config file, a version directory or a revision file
+ * that another user can change (owned by another user, or group- or world-writable):
+ * whoever can edit them decides what SQL runs. allow=1 turns that refusal off for the
+ * process, as RETORT_ALLOW_FOREIGN_FILES=1 in the environment does (a checkout
+ * bind-mounted into a container, owned by the host's user). */
+void rt_allow_foreign_files(int allow);
+
 /* Frees what the library keeps for the whole process (the digest context, the registered
  * secrets, the error slot). Call once, at exit. */
 void rt_library_cleanup(void);
