@@ -40,6 +40,16 @@ enum rt_dialect rt_db_dialect(const struct rt_db *db)
 	return db->ops->dialect;
 }
 
+int rt_db_exists(const struct rt_db *db)
+{
+	return !db->missing;
+}
+
+const char *rt_db_describe(struct rt_db *db)
+{
+	return db->ops->describe(db);
+}
+
 static int version_table_exists(struct rt_db *db, int history, int *exists)
 {
 	const struct rt_config *cfg = db->cfg;

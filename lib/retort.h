@@ -463,6 +463,12 @@ enum rt_db_open_flags {
 int rt_db_open(struct rt_db **out, const struct rt_config *cfg, unsigned flags);
 void rt_db_close(struct rt_db *db);
 enum rt_dialect rt_db_dialect(const struct rt_db *db);
+/* 0 for a read-only open (RT_DB_READONLY) of a SQLite file that does not exist: it reads
+ * as empty and was not created. 1 otherwise. */
+int rt_db_exists(const struct rt_db *db);
+/* "sqlite database '/path/app.db'" or "postgresql database '<URL, password masked>'",
+ * owned by db. */
+const char *rt_db_describe(struct rt_db *db);
 /* The version rows, sorted. A missing version table reads as no rows. */
 int rt_db_heads(struct rt_db *db, struct rt_strlist *out);
 /* History rows, oldest first; revision NULL for all. A missing table reads as none. */
