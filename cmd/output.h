@@ -25,7 +25,7 @@ void out_init(struct cli *cli);
 /* stdout */
 void out_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_puts(const char *s);  /* as is, no newline added */
-/* Writes len bytes of s, masked, to stdout. */
+/* Writes len bytes of s to stdout, as they are (a JSON document, an offline script). */
 void out_write(const char *s, size_t len);
 /* Flushes and closes stdout; returns 0 or the errno of the first failure. */
 int out_stdout_finish(void);

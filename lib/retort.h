@@ -48,7 +48,7 @@ enum rt_errcode {
 /* The last error of the calling thread. All strings may be NULL except message. */
 struct rt_error {
 	int code;         /* an enum rt_errcode */
-	char *message;    /* primary message: lowercase, no final period, secrets masked */
+	char *message;    /* primary message: lowercase, no final period, no password in it */
 	char *detail;     /* a full sentence, or NULL */
 	char *hint;       /* a full sentence, or NULL */
 	char *file;       /* the file the problem is in, or NULL */
