@@ -90,12 +90,24 @@ static int input_error(const struct loader *ld, int line, const char *fmt, ...)
 	return RT_EINPUT;
 }
 
+/* Text of the file quoted in a message (a key, a name, a value) is masked: it may hold a
+ * password (a misplaced URL), and a message shows no password. NULL when out of memory. */
+static char *shown(const char *text)
+{
+	return rt_mask(text);
+}
+
 /* `in` is appended to key names in messages: "" at the top level, " in 'sqlite'", ... */
 static int wrong_type(const struct loader *ld, const char *key, const char *in, const char *want,
                       const struct rt_ynode *v)
 {
-	return input_error(ld, v->line, "'%s'%s must be %s, not %s", key, in, want,
-	                   rt_ynode_kind_name(v));
+	char *k = shown(key);
+
+	if (!k)
+		return RT_ENOMEM;
+	input_error(ld, v->line, "'%s'%s must be %s, not %s", k, in, want, rt_ynode_kind_name(v));
+	free(k);
+	return RT_EINPUT;
 }
 
 static size_t edit_distance(const char *a, const char *b)
@@ -137,6 +149,7 @@ static int unknown_key(const struct loader *ld, const struct rt_ynode *k, const 
 	struct rt_buf hint = RT_BUF_INIT;
 	const char *best = NULL;
 	size_t best_dist = 3;
+	char *key;
 	int rc = 0;
 
 	for (size_t i = 0; allowed[i]; i++) {
@@ -155,13 +168,14 @@ static int unknown_key(const struct loader *ld, const struct rt_ynode *k, const 
 		for (size_t i = 0; allowed[i] && rc == 0; i++)
 			rc = rt_buf_addf(&hint, "%s%s", allowed[i], allowed[i + 1] ? ", " : ".");
 	}
-	if (rc < 0) {
+	if (rc < 0 || !(key = shown(k->value))) {
 		rt_buf_release(&hint);
 		return RT_ENOMEM;
 	}
-	input_error(ld, k->line, "unknown key '%s'%s", k->value, in);
+	input_error(ld, k->line, "unknown key '%s'%s", key, in);
 	rt_error_set_hint("%s", hint.ptr);
 	rt_buf_release(&hint);
+	free(key);
 	return RT_EINPUT;
 }
 
@@ -371,8 +385,12 @@ static int read_variables(const struct loader *ld, const char *in, const struct 
 	for (size_t i = 0; i + 1 < v->n; i += 2) {
 		const struct rt_ynode *k = v->items[i], *val = v->items[i + 1];
 		if (!name_valid(k->value, strlen(k->value))) {
-			input_error(ld, k->line, "invalid variable name '%s'", k->value);
+			char *name = shown(k->value);
+			if (!name)
+				return RT_ENOMEM;
+			input_error(ld, k->line, "invalid variable name '%s'", name);
 			rt_error_set_hint(VAR_NAME_HINT);
+			free(name);
 			return RT_EINPUT;
 		}
 		if (val->kind != RT_Y_SCALAR)
@@ -511,7 +529,9 @@ static int read_environments(struct loader *ld, const struct rt_ynode *envs, con
 		if (!rt_ynode_is_null(v)) {
 			if (v->kind != RT_Y_MAP)
 				return wrong_type(ld, k->value, " in 'environments'", "a mapping", v);
-			in = rt_asprintf(" in environment '%s'", k->value);
+			char *name = shown(k->value);
+			in = name ? rt_asprintf(" in environment '%s'", name) : NULL;
+			free(name);
 			if (!in)
 				return RT_ENOMEM;
 			rc = read_layer(ld, v, in, &ly, NULL);
@@ -531,22 +551,28 @@ static int unknown_environment(const struct loader *ld, const char *name)
 {
 	const struct rt_strlist *l = &ld->cfg->environments;
 	struct rt_buf hint = RT_BUF_INIT;
-	int rc;
+	char *env = shown(name);
+	int rc = env ? 0 : RT_ENOMEM;
 
-	if (l->n == 0) {
+	if (rc == 0 && l->n == 0) {
 		rc = rt_buf_puts(&hint, "The config defines no environments.");
-	} else {
+	} else if (rc == 0) {
 		rc = rt_buf_puts(&hint, "The config defines: ");
-		for (size_t i = 0; i < l->n && rc == 0; i++)
-			rc = rt_buf_addf(&hint, "%s%s", l->items[i], i + 1 < l->n ? ", " : ".");
+		for (size_t i = 0; i < l->n && rc == 0; i++) {
+			char *item = shown(l->items[i]);
+			rc = item ? rt_buf_addf(&hint, "%s%s", item, i + 1 < l->n ? ", " : ".") : RT_ENOMEM;
+			free(item);
+		}
 	}
 	if (rc < 0) {
 		rt_buf_release(&hint);
+		free(env);
 		return RT_ENOMEM;
 	}
-	rt_error_set(RT_EINPUT, "unknown environment '%s'", name);
+	rt_error_set(RT_EINPUT, "unknown environment '%s'", env);
 	rt_error_set_hint("%s", hint.ptr);
 	rt_buf_release(&hint);
+	free(env);
 	return RT_EINPUT;
 }
 

@@ -150,8 +150,10 @@ static int parse_collection(struct ctx *c, struct rt_ynode *node, yaml_event_typ
 			for (size_t i = 0; i < node->n; i += 2) {
 				if (strcmp(node->items[i]->value, child->value) == 0) {
 					int line = child->line;
+					char *key = rt_mask(child->value); /* text of the file: masked */
 					rt_error_set(RT_EINPUT, "%s:%d: duplicate key '%s' (first at line %d)", c->path,
-					             line, child->value, node->items[i]->line);
+					             line, key ? key : "?", node->items[i]->line);
+					free(key);
 					rt_error_set_location(c->path, line);
 					rt_ynode_free(child);
 					return RT_EINPUT;

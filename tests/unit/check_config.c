@@ -996,6 +996,17 @@ START_TEST(errors_never_show_the_password)
 	ck_assert_ptr_null(strstr(rt_error_last()->message, "hunter2"));
 	rt_secrets_clear();
 
+	/* keys and names of the file are quoted masked too (the fuzzer's find) */
+	assert_load_error("database:\n  url: postgresql://app:hunter2@db/app\nhunter2: 1\n", 3,
+	                  "unknown key '****'");
+	rt_secrets_clear();
+	assert_load_error("database:\n  url: postgresql://app:hunter2@db/app\nvariables:\n  hunter2-x: 1\n",
+	                  4, "invalid variable name '****-x'");
+	rt_secrets_clear();
+	assert_load_error("database:\n  url: postgresql://app:hunter2@db/app\nenvironments:\n  hunter2:\n"
+	                  "    lock_wait: never\n", 5, "invalid duration 'never' for 'lock_wait' in environment '****'");
+	rt_secrets_clear();
+
 	o.environment = "prod";
 	ck_assert_int_eq(load_with("transaction: 'pw=hunter2'\n"
 	                           "environments:\n"
