@@ -219,7 +219,7 @@ static int read_table_name(const struct loader *ld, const char *key, const char 
 static int read_duration(const struct loader *ld, const char *key, const char *in,
                          const struct rt_ynode *v, long *out)
 {
-	char *msg, *shown;
+	char *msg, *value;
 	long ignored;
 
 	if (v->kind != RT_Y_SCALAR)
@@ -228,10 +228,10 @@ static int read_duration(const struct loader *ld, const char *key, const char *i
 		return 0;
 	/* the message quotes the value, which may hold a password (a misplaced URL): parsed
 	 * again masked, so that the message quotes the masked text */
-	if (!(shown = rt_mask(v->value)))
+	if (!(value = shown(v->value)))
 		return RT_ENOMEM;
-	rt_parse_duration_ms(shown, &ignored);
-	free(shown);
+	rt_parse_duration_ms(value, &ignored);
+	free(value);
 	msg = rt_strdup(rt_error_last()->message);
 	if (!msg)
 		return RT_ENOMEM;
@@ -246,12 +246,12 @@ static int read_duration(const struct loader *ld, const char *key, const char *i
 static int value_error(const struct loader *ld, const struct rt_ynode *v, const char *key,
                        const char *in, const char *want)
 {
-	char *shown = rt_mask(v->value);
+	char *value = shown(v->value);
 
-	if (!shown)
+	if (!value)
 		return RT_ENOMEM;
-	input_error(ld, v->line, "'%s'%s must be %s, not '%s'", key, in, want, shown);
-	free(shown);
+	input_error(ld, v->line, "'%s'%s must be %s, not '%s'", key, in, want, value);
+	free(value);
 	return RT_EINPUT;
 }
 
@@ -273,6 +273,22 @@ static int read_count(const struct loader *ld, const char *key, const char *in,
 		}
 	}
 	return value_error(ld, v, key, in, "a whole number of 0 or more");
+}
+
+/* "unknown token '%(x)s' in 'file_template'" for the len bytes at tok (masked). */
+static int unknown_token(const struct loader *ld, const struct rt_ynode *v, const char *tok,
+                         size_t len)
+{
+	char *raw = rt_strndup(tok, len), *token = raw ? shown(raw) : NULL;
+
+	free(raw);
+	if (!token)
+		return RT_ENOMEM;
+	input_error(ld, v->line, "unknown token '%s' in 'file_template'", token);
+	rt_error_set_hint("The tokens are %%(rev)s, %%(slug)s, %%(year)d, %%(month).2d, "
+	                  "%%(day).2d, %%(hour).2d, %%(minute).2d, %%(second).2d and %%(epoch)d.");
+	free(token);
+	return RT_EINPUT;
 }
 
 /* 1 when some %(rev)s of template t stands between '_' or an end of the name on each
@@ -317,10 +333,7 @@ static int read_template(const struct loader *ld, const char *in, const struct r
 		} else {
 			end = p + strlen(p);
 		}
-		input_error(ld, v->line, "unknown token '%.*s' in 'file_template'", (int)(end - p), p);
-		rt_error_set_hint("The tokens are %%(rev)s, %%(slug)s, %%(year)d, %%(month).2d, "
-		                  "%%(day).2d, %%(hour).2d, %%(minute).2d, %%(second).2d and %%(epoch)d.");
-		return RT_EINPUT;
+		return unknown_token(ld, v, p, (size_t)(end - p));
 	}
 	if (!strstr(t, "%(rev)s")) {
 		input_error(ld, v->line, "'file_template'%s must contain %%(rev)s", in);
@@ -336,11 +349,15 @@ static int read_template(const struct loader *ld, const char *in, const struct r
 	}
 	if (!rev_is_whole_part(t)) {
 		/* the graph would refuse every file made so: "file name does not match" */
+		char *template = shown(t);
+		if (!template)
+			return RT_ENOMEM;
 		input_error(ld, v->line, "'file_template'%s must have %%(rev)s as a whole '_'-separated "
-		            "part, not '%s'", in, t);
+		            "part, not '%s'", in, template);
 		rt_error_set_hint("A revision file's name must hold its id between '_' or at either end "
 		                  "of the name, as in the default %%(rev)s_%%(slug)s or in "
 		                  "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s.");
+		free(template);
 		return RT_EINPUT;
 	}
 	return 0;
@@ -840,12 +857,12 @@ static int check_cli_vars(const struct rt_config_options *opts)
 		const char *s = opts->vars[i] ? opts->vars[i] : "";
 		const char *eq = strchr(s, '=');
 		if (!eq || !name_valid(s, (size_t)(eq - s))) {
-			char *shown = rt_mask(s); /* the value may be a password */
-			if (!shown)
+			char *arg = shown(s); /* the value may be a password */
+			if (!arg)
 				return RT_ENOMEM;
-			rt_error_set(RT_EUSAGE, "invalid -x '%s': expected NAME=VALUE", shown);
+			rt_error_set(RT_EUSAGE, "invalid -x '%s': expected NAME=VALUE", arg);
 			rt_error_set_hint(VAR_NAME_HINT);
-			free(shown);
+			free(arg);
 			return RT_EUSAGE;
 		}
 	}

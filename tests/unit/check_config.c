@@ -995,6 +995,9 @@ START_TEST(errors_never_show_the_password)
 	                  1, "invalid duration 'postgresql://app:****@db/app' for 'lock_wait'");
 	ck_assert_ptr_null(strstr(rt_error_last()->message, "hunter2"));
 	rt_secrets_clear();
+	assert_load_error("database:\n  url: postgresql://app:hunter2@db/app\nfile_template: '%(hunter2)s_%(rev)s'\n",
+	                  3, "unknown token '%(****)s' in 'file_template'");
+	rt_secrets_clear();
 
 	/* keys and names of the file are quoted masked too (the fuzzer's find) */
 	assert_load_error("database:\n  url: postgresql://app:hunter2@db/app\nhunter2: 1\n", 3,
