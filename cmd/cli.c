@@ -158,8 +158,8 @@ int cli_load_graph(struct cli *cli, unsigned flags, struct rt_graph **out)
 			cli->graph = NULL;
 			return rc;
 		}
-		out_info("%zu revisions, %zu head%s", cli->graph->n, cli->graph->nheads,
-		         cli->graph->nheads == 1 ? "" : "s");
+		out_info("%zu revision%s, %zu head%s", cli->graph->n, cli->graph->n == 1 ? "" : "s",
+		         cli->graph->nheads, cli->graph->nheads == 1 ? "" : "s");
 		if (flags & CLI_GRAPH_ANY) {
 			/* The caller reports the problems its own way (check), or not at all (edit). */
 		} else if (rt_graph_require_valid(cli->graph) < 0) {
@@ -208,6 +208,10 @@ int cli_open_db(struct cli *cli, unsigned flags, struct rt_db **out)
 			cli->db = NULL;
 			return rc;
 		}
+		/* current, check, history -v...: say so rather than print nothing at all */
+		if (!rt_db_exists(cli->db))
+			out_notice("%s does not exist yet: no revision is applied",
+			           rt_db_describe(cli->db));
 	}
 	*out = cli->db;
 	return 0;
@@ -235,21 +239,28 @@ int cli_resolve(struct cli *cli, const struct rt_graph *g, const char *ref, stru
 	return rc;
 }
 
+const char *cli_project_dir(struct cli *cli)
+{
+	if (cli->cfg && cli->cfg->dir)
+		return cli->cfg->dir;
+	if (!cli->cwd)
+		cli->cwd = getcwd(NULL, 0);
+	return cli->cwd;
+}
+
 const char *cli_relpath(struct cli *cli, const char *path)
 {
+	const char *base = cli_project_dir(cli);
 	size_t len;
 
 	if (!path)
 		return "";
-	if (!cli->cwd) {
-		cli->cwd = getcwd(NULL, 0);
-		if (!cli->cwd)
-			return path;
-	}
-	len = strlen(cli->cwd);
-	if (strcmp(cli->cwd, "/") == 0 && path[0] == '/' && path[1])
+	if (!base)
+		return path;
+	len = strlen(base);
+	if (strcmp(base, "/") == 0 && path[0] == '/' && path[1])
 		return path + 1;
-	if (strncmp(path, cli->cwd, len) == 0 && path[len] == '/' && path[len + 1])
+	if (strncmp(path, base, len) == 0 && path[len] == '/' && path[len + 1])
 		return path + len + 1;
 	return path;
 }

@@ -22,6 +22,7 @@ struct cli {
 	int quiet;               /* -q */
 	int verbose;             /* -v (a count) */
 	int json;                /* --json */
+	int trust_files;         /* --trust-files */
 
 	const struct cmd_spec *cmd; /* the command being run */
 	int reported;               /* the failure has been printed already */
@@ -69,7 +70,10 @@ void cli_release(struct cli *cli);
  * (rt_graph_lookup), or head, heads, LABEL@head, LABEL@base. */
 int cli_resolve(struct cli *cli, const struct rt_graph *g, const char *ref, struct rt_revlist *out);
 
-/* path relative to the current directory when it is below it, else path itself. */
+/* The directory paths are shown relative to: the project's (the config file's) once the
+ * config is loaded, else the current one; NULL when even that is unknown. */
+const char *cli_project_dir(struct cli *cli);
+/* path relative to cli_project_dir() when it is below it, else path itself. */
 const char *cli_relpath(struct cli *cli, const char *path);
 
 /* Prints "error: <message>" (and "hint: ..." when hint is not NULL), the --json failure

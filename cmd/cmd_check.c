@@ -20,6 +20,7 @@ static const struct opt check_options[] = {
 	OPT_END
 };
 
+/* with_db: 0 no database checked, 1 checked, -1 checked but it does not exist yet. */
 static int print_json(const struct rt_graph *g, const struct rt_diags *d, int with_db,
                       size_t nerr)
 {
@@ -29,7 +30,12 @@ static int print_json(const struct rt_graph *g, const struct rt_diags *d, int wi
 	json_object_begin(&j);
 	json_kbool(&j, "ok", nerr == 0);
 	json_kint(&j, "revisions", (long long)g->n);
-	json_kbool(&j, "database_checked", with_db);
+	json_kbool(&j, "database_checked", with_db != 0);
+	json_key(&j, "database_exists");
+	if (with_db)
+		json_bool(&j, with_db > 0);
+	else
+		json_null(&j);
 	json_kint(&j, "errors", (long long)nerr);
 	json_kint(&j, "warnings", (long long)rt_diags_count(d, RT_SEV_WARNING));
 	json_key(&j, "problems");
@@ -45,7 +51,9 @@ static void print_text(struct cli *cli, const struct rt_graph *g, const struct r
                        int with_db, size_t nerr)
 {
 	size_t nwarn = rt_diags_count(d, RT_SEV_WARNING);
-	const char *where = with_db ? " and the database" : "";
+	const char *where = with_db > 0   ? " and the database"
+	                    : with_db < 0 ? " (the database does not exist yet)"
+	                                  : "";
 
 	for (size_t i = 0; i < d->n; i++) {
 		const struct rt_diag *x = &d->items[i];
@@ -68,7 +76,7 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 	struct rt_graph *g;
 	struct rt_db *db = NULL;
 	size_t nerr;
-	int nargs, rc;
+	int nargs, rc, with_db;
 
 	if ((rc = opt_parse(cli, self, check_options, &o, argc, argv, &nargs)) != OPT_OK)
 		return rc == OPT_HELP ? 0 : rc;
@@ -81,10 +89,11 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 	if ((rc = rt_check(g, db, &diags)) < 0)
 		goto out;
 	nerr = rt_diags_count(&diags, RT_SEV_ERROR);
+	with_db = !db ? 0 : rt_db_exists(db) ? 1 : -1;
 	if (cli->json)
-		rc = print_json(g, &diags, db != NULL, nerr);
+		rc = print_json(g, &diags, with_db, nerr);
 	else
-		print_text(cli, g, &diags, db != NULL, nerr);
+		print_text(cli, g, &diags, with_db, nerr);
 	if (rc == 0 && nerr) {
 		/* The list above is the report: no further error line. */
 		cli->reported = 1;

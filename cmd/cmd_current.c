@@ -87,11 +87,12 @@ static int print_json(const struct revinfo *ri, const struct rt_strlist *heads,
 			json_kbool(&j, "known", 0);
 		}
 		json_kbool(&j, "version_row", rt_strlist_contains(version_rows, heads->items[i]));
+		/* the shape of history -v's "history" (an array of runs), holding the last run */
 		json_key(&j, "history");
+		json_array_begin(&j);
 		if (n)
 			hist_json_row(&j, rows[n - 1]);
-		else
-			json_null(&j);
+		json_array_end(&j);
 		json_object_end(&j);
 	}
 	json_array_end(&j);

@@ -1,7 +1,7 @@
 /*
  * cmd_edit.c - `retort edit REV`: opens the revision's file in $VISUAL, else $EDITOR,
- * else vi. The editor value is split on blanks into argv and run directly (no shell),
- * with the file appended; retort waits for it, ignoring SIGINT/SIGQUIT meanwhile as git
+ * else vi. The editor value is split into words as a shell would split it (quotes and
+ * backslashes, no expansion) and run directly (no shell), with the file appended; retort waits for it, ignoring SIGINT/SIGQUIT meanwhile as git
  * does (the terminal's ^C belongs to the editor). A graph with problems is accepted:
  * editing is how they get fixed.
  */
@@ -17,40 +17,98 @@
 #include "opt.h"
 #include "output.h"
 
-static const char *editor_value(void)
+/* $VISUAL, else $EDITOR, else vi; *name says which. */
+static const char *editor_value(const char **name)
 {
 	const char *e = getenv("VISUAL");
 
-	if (!e || !*e)
+	*name = "$VISUAL";
+	if (!e || !*e) {
 		e = getenv("EDITOR");
-	if (!e || !*e)
+		*name = "$EDITOR";
+	}
+	if (!e || !*e) {
 		e = "vi";
+		*name = "the default editor";
+	}
 	return e;
 }
 
-/* Splits value on blanks into a NULL-terminated argv (pointing into copy), then file. */
-static char **split_editor(char *copy, const char *file)
+/* Copies the quoted text after an opening quote q at *pp to *wp, as sh reads it: inside
+ * '...' every byte is itself; inside "..." a backslash escapes $ ` " \ and a newline
+ * (which it removes) and is itself before anything else. -1 when the quote is not
+ * closed. */
+static int copy_quoted(const char **pp, char **wp, char q)
+{
+	const char *p = *pp;
+	char *w = *wp;
+
+	for (; *p && *p != q; p++) {
+		if (q == '"' && *p == '\\' && p[1] && strchr("$`\"\\\n", p[1])) {
+			if (*++p != '\n')
+				*w++ = *p;
+			continue;
+		}
+		*w++ = *p;
+	}
+	if (*p != q)
+		return -1;
+	*pp = p + 1;
+	*wp = w;
+	return 0;
+}
+
+/*
+ * Splits value into words as a shell does - blanks separate words; '...', "..." and a
+ * backslash quote - but expands nothing ($VAR, ~ and globs stay as written): no shell
+ * runs. The words are written into copy (as long as value), NUL-terminated, and listed
+ * in *argv (malloc), followed by file and NULL. -1 for an unterminated quote, -2 when out
+ * of memory.
+ */
+static int split_editor(const char *value, char *copy, const char *file, char ***argv)
 {
 	size_t n = 0, cap = 8;
-	char **argv = malloc(cap * sizeof(*argv));
-	char *save = NULL;
+	char **list = malloc(cap * sizeof(*list)), *w = copy;
+	const char *p = value;
 
-	if (!argv)
-		return NULL;
-	for (char *w = strtok_r(copy, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
-		if (n + 2 >= cap) {
-			char **grown = realloc(argv, (cap *= 2) * sizeof(*argv));
-			if (!grown) {
-				free(argv);
-				return NULL;
-			}
-			argv = grown;
+	if (!list)
+		return -2;
+	while (*p) {
+		char *word = w;
+		if (strchr(" \t\n", *p)) {
+			p++;
+			continue;
 		}
-		argv[n++] = w;
+		while (*p && !strchr(" \t\n", *p)) {
+			if (*p == '\'' || *p == '"') {
+				char q = *p++;
+				if (copy_quoted(&p, &w, q) < 0) {
+					free(list);
+					return -1;
+				}
+			} else if (*p == '\\' && p[1]) {
+				if (p[1] != '\n')
+					*w++ = p[1];
+				p += 2;
+			} else {
+				*w++ = *p++;
+			}
+		}
+		*w++ = '\0';
+		if (n + 2 >= cap) {
+			char **grown = realloc(list, (cap *= 2) * sizeof(*list));
+			if (!grown) {
+				free(list);
+				return -2;
+			}
+			list = grown;
+		}
+		list[n++] = word;
 	}
-	argv[n++] = (char *)file;
-	argv[n] = NULL;
-	return argv;
+	list[n++] = (char *)file;
+	list[n] = NULL;
+	*argv = list;
+	return 0;
 }
 
 /* Child side: default signal dispositions, then exec; reports errno through fd. */
@@ -125,7 +183,8 @@ int cmd_edit(int argc, char **argv, struct cli *cli)
 	struct rt_revlist revs = RT_REVLIST_INIT;
 	struct rt_graph *g;
 	char *copy = NULL, **editor = NULL;
-	int nargs, rc;
+	const char *value, *name;
+	int nargs, rc, split;
 
 	if ((rc = opt_parse(cli, self, NULL, NULL, argc, argv, &nargs)) != OPT_OK)
 		return rc == OPT_HELP ? 0 : rc;
@@ -139,11 +198,23 @@ int cmd_edit(int argc, char **argv, struct cli *cli)
 		              argv[0], revs.n);
 		goto out;
 	}
-	copy = strdup(editor_value());
-	if (!copy || !(editor = split_editor(copy, revs.items[0]->path)) || !editor[0] ||
-	    editor[0] == revs.items[0]->path) {
-		rc = cli_fail(cli, copy && editor ? RT_EUSAGE : RT_ENOMEM, NULL, "%s",
-		              copy && editor ? "$VISUAL or $EDITOR is blank" : "out of memory");
+	value = editor_value(&name);
+	copy = malloc(strlen(value) + 1);
+	split = copy ? split_editor(value, copy, revs.items[0]->path, &editor) : -2;
+	if (split == -2) {
+		rc = cli_fail(cli, RT_ENOMEM, NULL, "out of memory");
+		goto out;
+	}
+	if (split == -1) {
+		rc = cli_fail(cli, RT_EUSAGE,
+		              "Close the quote: the value is split into words as a shell would split it, "
+		              "without running one.",
+		              "cannot split %s into words: a quote is not closed", name);
+		goto out;
+	}
+	if (editor[0] == revs.items[0]->path) {
+		rc = cli_fail(cli, RT_EUSAGE, "Set it to an editor, such as 'vi' or 'code --wait'.",
+		              "%s is blank", name);
 		goto out;
 	}
 	out_info("running %s %s", editor[0], cli_relpath(cli, revs.items[0]->path));

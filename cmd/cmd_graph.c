@@ -121,8 +121,8 @@ int cmd_graph(int argc, char **argv, struct cli *cli)
 	if (!o.no_current && read_current(cli, g, &st))
 		ri.cur = &st;
 
-	out_printf("// retort revision graph: %zu revisions, %zu head%s\n", g->n, g->nheads,
-	           g->nheads == 1 ? "" : "s");
+	out_printf("// retort revision graph: %zu revision%s, %zu head%s\n", g->n,
+	           g->n == 1 ? "" : "s", g->nheads, g->nheads == 1 ? "" : "s");
 	out_printf("// legend: double border = head; solid edge = parent -> child; "
 	           "dashed edge = depends_on -> dependent\n");
 	if (ri.cur)

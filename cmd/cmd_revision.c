@@ -65,7 +65,8 @@ int cli_create_revision(struct cli *cli, const struct rt_new_revision *spec)
 		json_object_end(&j);
 		rc = json_print(&j);
 	} else {
-		out_printf("created %s\n", cli_relpath(cli, path));
+		if (!cli->quiet) /* -q: only results and errors, and this is a notice */
+			out_printf("created %s\n", cli_relpath(cli, path));
 		if (rev)
 			out_info("revision %s", rev->id);
 	}

@@ -3,6 +3,7 @@
  * script holds: how many statements each section has, whether it can be downgraded and
  * whether it runs in a transaction. With -v, each statement with its line.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
 #include "json.h"
@@ -19,11 +20,19 @@ static void print_section(const char *name, const struct rt_section *s, int verb
 	}
 	out_printf("%s: %zu statement%s (line %d)\n", name, s->n, s->n == 1 ? "" : "s", s->line);
 	for (size_t i = 0; verbose && i < s->n; i++) {
-		const char *sql = s->stmts[i].sql;
-		const char *nl = strchr(sql, '\n');
+		/* a statement's text, variables substituted, may hold the password: masked */
+		char *sql;
+		const char *nl;
 
+		rt_alloc_exempt(1);
+		sql = rt_mask(s->stmts[i].sql);
+		rt_alloc_exempt(0);
+		if (!sql)
+			continue;
+		nl = strchr(sql, '\n');
 		out_printf("    line %d: %.*s%s\n", s->stmts[i].line,
 		           (int)(nl ? (size_t)(nl - sql) : strlen(sql)), sql, nl ? " ..." : "");
+		free(sql);
 	}
 }
 

@@ -2,9 +2,10 @@
  * json.h - a small JSON writer for --json output, with no dependency.
  *
  * Values are appended to a buffer in document order; the writer inserts commas, colons
- * and indentation itself. Strings are masked with rt_mask() (no password reaches the
- * output), control characters are escaped, valid UTF-8 passes through unchanged and
- * invalid bytes become U+FFFD. Memory failures are remembered and reported by
+ * and indentation itself. Keys and values are written as given, never rewritten (what
+ * could hold a password was masked where it came in, see output.c), so the document is
+ * valid JSON whatever the password is: control characters are escaped, valid UTF-8
+ * passes through unchanged and invalid bytes become U+FFFD. Memory failures are remembered and reported by
  * json_print(), so building code needs no error checks.
  */
 #ifndef RETORT_CMD_JSON_H

@@ -163,26 +163,29 @@ static void json_revlist(struct json *j, const char *key, const struct rt_revlis
 	json_array_end(j);
 }
 
+/* Every step has the same keys: a stamp step, which runs no revision, has null for
+ * revision, down_revisions and message; from and to are the version rows it removes or
+ * replaces and the ones it writes, for every step. */
 static void json_step(struct json *j, const struct step_rec *s)
 {
 	json_object_begin(j);
 	json_kstring(j, "revision", s->rev ? s->rev->id : NULL);
 	json_kstring(j, "direction", dir_name(s->dir));
-	if (s->rev) {
-		json_kstrlist(j, "down_revisions", &s->rev->down);
-		json_kstring(j, "message", s->rev->message ? s->rev->message : "");
-	} else {
-		json_kstrlist(j, "from", &s->from);
-		json_kstrlist(j, "to", &s->to);
-	}
+	json_kstrlist(j, "from", &s->from);
+	json_kstrlist(j, "to", &s->to);
+	json_key(j, "down_revisions");
+	if (s->rev)
+		json_strlist(j, &s->rev->down);
+	else
+		json_null(j);
+	json_kstring(j, "message", s->rev ? (s->rev->message ? s->rev->message : "") : NULL);
 	json_key(j, "duration_ms");
 	if (s->ended)
 		json_double(j, s->ms);
 	else
 		json_null(j);
 	json_kstring(j, "status", s->ended && s->status == 0 ? "applied" : "failed");
-	if (s->dir == RT_DOWNGRADE)
-		json_kbool(j, "changed_since_applied", s->changed);
+	json_kbool(j, "changed_since_applied", s->changed);
 	json_object_end(j);
 }
 

@@ -24,9 +24,11 @@ static const struct opt global_options[] = {
 	           "database URL, overriding the config and $RETORT_DATABASE_URL"),
 	OPT_LIST("var", 'x', struct cli, vars, "NAME=VALUE",
 	         "set the script variable NAME (repeatable)"),
-	OPT_FLAG("quiet", 'q', struct cli, quiet, "print no progress, notices or warnings"),
+	OPT_FLAG("quiet", 'q', struct cli, quiet, "print only results and errors (no progress, notices, warnings)"),
 	OPT_COUNT("verbose", 'v', struct cli, verbose, "print more details (config, URL, timings)"),
 	OPT_FLAG("json", 0, struct cli, json, "print the result as one JSON document"),
+	OPT_FLAG("trust-files", 0, struct cli, trust_files,
+	         "as root, use project files other users can change (as RETORT_ALLOW_FOREIGN_FILES=1)"),
 	OPT_END
 };
 
@@ -236,6 +238,8 @@ int opt_parse(struct cli *cli, const struct cmd_spec *cmd, const struct opt *tab
 			return rc;
 	}
 	*nargs = n;
+	if (cli->trust_files)
+		rt_allow_foreign_files(1);
 	return OPT_OK;
 }
 
@@ -263,6 +267,8 @@ int opt_parse_global(struct cli *cli, int argc, char **argv, int *help, int *ver
 		if (rc < 0)
 			return rc;
 	}
+	if (cli->trust_files)
+		rt_allow_foreign_files(1);
 	return argc;
 }
 

@@ -1,10 +1,13 @@
 /*
  * output.c - printing for the command line (see output.h).
  *
- * Every message is formatted into one buffer, masked with rt_mask() and written with a
- * single call, so concurrent stderr writers do not interleave mid-line and no password
- * can slip through. Write failures on stdout are remembered (the first errno) so that
- * main.c can report them once at exit; after one, further stdout output is dropped.
+ * Every message is formatted into one buffer and written with a single call, so
+ * concurrent stderr writers do not interleave mid-line. Nothing is rewritten on the way:
+ * the text that reaches this module holds no password (the library masks the text it
+ * quotes from outside, URLs are shown through rt_url_masked(), statements from scripts
+ * through rt_mask()), so retort's own words, numbers and JSON stay as they are. Write
+ * failures on stdout are remembered (the first errno) so that main.c can report them once
+ * at exit; after one, further stdout output is dropped.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -17,6 +20,7 @@
 
 static struct cli *opts;
 static int stdout_errno;
+static int last_silenced; /* the last stderr message was silenced (-q): so is its hint */
 
 void out_init(struct cli *cli)
 {
@@ -52,38 +56,75 @@ static void put_stderr(const char *s)
 	fputs(s, stderr);
 }
 
-/* Formats prefix + fmt + suffix and masks the result; NULL when out of memory. */
-static char *vformat(const char *prefix, const char *fmt, va_list ap, const char *suffix)
+/*
+ * Appends text to b with every absolute path below the project directory shown relative
+ * to it ("'/srv/app/versions/x.sql'" becomes "'versions/x.sql'", the directory itself
+ * "."), where a path starts: at the start of text or after a quote. Messages of the
+ * library name absolute paths; the front end shows them as it shows every other path.
+ */
+static int add_shortened(struct rt_buf *b, const char *text, int shorten)
+{
+	const char *base = shorten && opts ? cli_project_dir(opts) : NULL;
+	size_t len = base ? strlen(base) : 0;
+
+	if (len < 2) /* unknown, or "/": nothing to shorten */
+		return rt_buf_puts(b, text);
+	for (const char *p = text; *p;) {
+		int starts = p == text || p[-1] == '\'' || p[-1] == '"';
+		if (starts && strncmp(p, base, len) == 0 && p[len] == '/' && p[len + 1] &&
+		    p[len + 1] != '\'' && p[len + 1] != '"') {
+			p += len + 1;
+			continue;
+		}
+		if (starts && strncmp(p, base, len) == 0 && (p[len] == '\'' || p[len] == '"')) {
+			if (rt_buf_putc(b, '.') < 0)
+				return RT_ENOMEM;
+			p += len;
+			continue;
+		}
+		if (rt_buf_putc(b, *p++) < 0)
+			return RT_ENOMEM;
+	}
+	return 0;
+}
+
+/* Formats prefix + fmt + suffix (the formatted part with paths shortened when shorten);
+ * NULL when out of memory. */
+static char *vformat(const char *prefix, const char *fmt, va_list ap, const char *suffix,
+                     int shorten)
 {
 	struct rt_buf b = RT_BUF_INIT;
 	va_list ap2;
-	char *masked;
-	int n;
+	char *body;
+	int n, rc;
 
 	va_copy(ap2, ap);
 	n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
-	if (n < 0 || rt_buf_puts(&b, prefix) < 0 || rt_buf_grow(&b, (size_t)n) < 0) {
+	if (n < 0 || !(body = malloc((size_t)n + 1)))
+		return NULL;
+	vsnprintf(body, (size_t)n + 1, fmt, ap);
+	rc = rt_buf_puts(&b, prefix);
+	if (rc == 0)
+		rc = add_shortened(&b, body, shorten);
+	if (rc == 0)
+		rc = rt_buf_puts(&b, suffix);
+	free(body);
+	if (rc < 0) {
 		rt_buf_release(&b);
 		return NULL;
 	}
-	vsnprintf(b.ptr + b.len, (size_t)n + 1, fmt, ap);
-	b.len += (size_t)n;
-	if (rt_buf_puts(&b, suffix) < 0) {
-		rt_buf_release(&b);
-		return NULL;
-	}
-	masked = rt_mask(b.ptr);
-	rt_buf_release(&b);
-	return masked;
+	return rt_buf_detach(&b);
 }
 
-static void emit(int to_stdout, const char *prefix, const char *fmt, va_list ap, const char *suffix)
+/* Prints a message; shorten: show the project's paths in it relative (see above). */
+static void emit(int to_stdout, int shorten, const char *prefix, const char *fmt, va_list ap,
+                 const char *suffix)
 {
 	char *text;
 
 	rt_alloc_exempt(1);
-	text = vformat(prefix, fmt, ap, suffix);
+	text = vformat(prefix, fmt, ap, suffix, shorten);
 	rt_alloc_exempt(0);
 
 	if (!text) {
@@ -93,10 +134,12 @@ static void emit(int to_stdout, const char *prefix, const char *fmt, va_list ap,
 			stdout_errno = ENOMEM;
 		return;
 	}
-	if (to_stdout)
+	if (to_stdout) {
 		put_stdout(text, strlen(text));
-	else
+	} else {
 		put_stderr(text);
+		last_silenced = 0;
+	}
 	free(text);
 }
 
@@ -105,7 +148,7 @@ void out_printf(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit(1, "", fmt, ap, "");
+	emit(1, 0, "", fmt, ap, "");
 	va_end(ap);
 }
 
@@ -116,23 +159,7 @@ void out_puts(const char *s)
 
 void out_write(const char *s, size_t len)
 {
-	struct rt_buf b = RT_BUF_INIT;
-	char *masked;
-
-	if (stdout_errno || !len)
-		return;
-	/* rt_mask() works on C strings: copy, so that len need not end at a NUL. */
-	rt_alloc_exempt(1);
-	if (rt_buf_add(&b, s, len) < 0 || !(masked = rt_mask(b.ptr))) {
-		rt_buf_release(&b);
-		rt_alloc_exempt(0);
-		stdout_errno = ENOMEM;
-		return;
-	}
-	rt_buf_release(&b);
-	rt_alloc_exempt(0);
-	put_stdout(masked, strlen(masked));
-	free(masked);
+	put_stdout(s, len);
 }
 
 int out_stdout_finish(void)
@@ -152,10 +179,12 @@ int out_stdout_finish(void)
 	void name(const char *fmt, ...)                    \
 	{                                                  \
 		va_list ap;                                    \
-		if (!(cond))                                   \
+		if (!(cond)) {                                 \
+			last_silenced = is_quiet();                \
 			return;                                    \
+		}                                              \
 		va_start(ap, fmt);                             \
-		emit(0, prefix, fmt, ap, "\n");                \
+		emit(0, 1, prefix, fmt, ap, "\n");             \
 		va_end(ap);                                    \
 	}
 
@@ -164,7 +193,8 @@ STDERR_FN(out_notice, "notice: ", !is_quiet())
 STDERR_FN(out_warning, "warning: ", !is_quiet())
 STDERR_FN(out_info, "", is_verbose())
 STDERR_FN(out_error, "error: ", 1)
-STDERR_FN(out_hint, "hint: ", 1)
+/* A hint belongs to the message before it: silenced with it (no orphan "hint:" under -q). */
+STDERR_FN(out_hint, "hint: ", !last_silenced)
 
 const char *out_code_name(int code)
 {
@@ -188,6 +218,8 @@ const char *out_code_name(int code)
 	}
 }
 
+/* emit() for messages: paths shortened, unless to_stdout is 2 (then to stderr, as is:
+ * an error's context quotes a statement). */
 static void emitf(int to_stdout, const char *prefix, const char *suffix, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -196,7 +228,7 @@ static void emitf(int to_stdout, const char *prefix, const char *suffix, const c
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit(to_stdout, prefix, fmt, ap, suffix);
+	emit(to_stdout == 1, to_stdout != 2, prefix, fmt, ap, suffix);
 	va_end(ap);
 }
 
@@ -247,7 +279,7 @@ void out_error_text(const struct rt_error *e)
 	else
 		emitf(0, "error: ", "\n", "%s", msg);
 	if (e->context && *e->context)
-		emitf(0, "", eol(e->context), "%s", e->context);
+		emitf(2, "", eol(e->context), "%s", e->context);
 	if (e->detail && *e->detail)
 		emitf(0, "detail: ", "\n", "%s", e->detail);
 	if (e->hint && *e->hint)

@@ -3,7 +3,8 @@
  *
  * Results go to stdout (text, or one JSON document with --json); errors, warnings,
  * notices, progress and -v details go to stderr. -q silences progress, notices and
- * warnings; -v enables details. Everything printed is passed through rt_mask() first.
+ * warnings (and the hints that follow them); -v enables details. Nothing is rewritten on
+ * the way (see output.c on passwords).
  * The single error report (text on stderr, and with --json the failure object on
  * stdout) lives here too.
  */
@@ -24,12 +25,13 @@ void out_init(struct cli *cli);
 /* stdout */
 void out_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_puts(const char *s);  /* as is, no newline added */
-/* Writes len bytes of s, masked, to stdout. */
+/* Writes len bytes of s to stdout, as they are (a JSON document, an offline script). */
 void out_write(const char *s, size_t len);
 /* Flushes and closes stdout; returns 0 or the errno of the first failure. */
 int out_stdout_finish(void);
 
-/* stderr. progress, notice and warning are silenced by -q; info shows with -v only. */
+/* stderr. progress, notice and warning are silenced by -q; info shows with -v only; a
+ * hint is silenced when the message it follows was. */
 void out_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* "notice: " */
 void out_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* "warning: " */

@@ -36,8 +36,6 @@
 #define SQLSTATE_QUERY_CANCELED "57014"
 #define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
 
-char *rt_mask_plain(const char *text); /* secrets.c: plain malloc, leaves the error slot alone */
-
 struct pg_db {
 	struct rt_db base;  /* first: the ops see a struct rt_db */
 	PGconn *conn;
@@ -72,16 +70,12 @@ PGconn *rt_pg_conn(struct rt_db *db)
 
 static void vnotify(void (*fn)(void *, const char *), void *ctx, const char *fmt, va_list ap)
 {
-	char buf[1024], *masked;
+	char buf[1024];
 
 	if (!fn)
 		return;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	masked = rt_mask_plain(buf);
-	if (!masked)
-		return;
-	fn(ctx, masked);
-	free(masked);
+	fn(ctx, buf);
 }
 
 void rt_pg_notify(struct rt_db *db, const struct rt_run_events *ev, const char *fmt, ...)
@@ -152,14 +146,24 @@ static size_t line_len(const char *p)
 	return strcspn(p, "\n");
 }
 
-/* The first line of libpq's last error message, in buf. */
+/* The first line of libpq's last error message, in buf, masked: libpq quotes pieces of a
+ * malformed connection string, which may be the password. */
 static const char *first_line(PGconn *conn, char *buf, size_t size)
 {
 	const char *msg = conn ? PQerrorMessage(conn) : "out of memory";
-	size_t n = line_len(msg);
+	char *masked = rt_mask_span_plain(msg, line_len(msg), NULL);
 
-	snprintf(buf, size, "%.*s", (int)n, msg);
+	snprintf(buf, size, "%s", masked ? masked : "out of memory");
+	free(masked);
 	return buf;
+}
+
+/* A field of the server's error, masked (NULL when absent or out of memory). */
+static char *masked_field(const PGresult *res, int code)
+{
+	const char *v = res ? PQresultErrorField(res, code) : NULL;
+
+	return v ? rt_mask_plain(v) : NULL;
 }
 
 /* A lock timeout names the tables the statement needed: the message a DBA acts on. */
@@ -185,13 +189,10 @@ static int lock_timeout_error(const char *sql, const char *path, int line, const
  * statements) whose result is res (NULL when libpq could not even send it). Branches on
  * SQLSTATE only, never on message text.
  */
-static int result_error(struct pg_db *p, const PGresult *res, const char *sql, const char *path,
-                        int line)
+static int describe_error(struct pg_db *p, const PGresult *res, const char *sql, const char *path,
+                          int line, const char *primary, const char *detail, const char *hint)
 {
-	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
-	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
 	const char *position = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
 	char buf[512], *context = NULL;
 
@@ -233,6 +234,22 @@ static int result_error(struct pg_db *p, const PGresult *res, const char *sql, c
 		rt_error_set_context(context);
 	free(context);
 	return RT_EDB;
+}
+
+/* The server's message, detail and hint may quote the password (a statement's value):
+ * they are masked inside, before retort's own text is put around them. */
+static int result_error(struct pg_db *p, const PGresult *res, const char *sql, const char *path,
+                        int line)
+{
+	char *primary = masked_field(res, PG_DIAG_MESSAGE_PRIMARY);
+	char *detail = masked_field(res, PG_DIAG_MESSAGE_DETAIL);
+	char *hint = masked_field(res, PG_DIAG_MESSAGE_HINT);
+	int rc = describe_error(p, res, sql, path, line, primary, detail, hint);
+
+	free(primary);
+	free(detail);
+	free(hint);
+	return rc;
 }
 
 /* Ends a COPY FROM STDIN or TO STDOUT that a statement started (PQexec cannot feed or
@@ -788,9 +805,9 @@ static const char *pg_session_extra(struct rt_db *db)
 
 static int pg_open(struct rt_db **out, const struct rt_config *cfg, unsigned flags)
 {
-	/* dbname first and expanded: a URL or keyword string in it sets everything it names,
-	 * and application_name after it overrides whatever the URL said. */
-	const char *const keywords[] = { "dbname", "application_name", NULL };
+	/* dbname first and expanded: a URL or keyword string in it sets everything it names.
+	 * "retort" is only the fallback: an application_name of the URL (or $PGAPPNAME) wins. */
+	const char *const keywords[] = { "dbname", "fallback_application_name", NULL };
 	const char *values[] = { NULL, APPLICATION_NAME, NULL };
 	struct pg_db *p;
 	char *masked = NULL, buf[512];

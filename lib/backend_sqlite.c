@@ -227,7 +227,7 @@ static int notify_waiting(const struct sqlite_db *s, int fd)
 {
 	struct stat st;
 	long pid = fstat(fd, &st) == 0 ? lock_holder(&st) : 0;
-	char *msg, *masked;
+	char *msg;
 
 	if (!s->base.notice_fn)
 		return 0;
@@ -239,12 +239,8 @@ static int notify_waiting(const struct sqlite_db *s, int fd)
 		                  s->path);
 	if (!msg)
 		return RT_ENOMEM;
-	masked = rt_mask(msg);
+	s->base.notice_fn(s->base.notice_ctx, msg);
 	free(msg);
-	if (!masked)
-		return RT_ENOMEM;
-	s->base.notice_fn(s->base.notice_ctx, masked);
-	free(masked);
 	return 0;
 }
 
@@ -365,7 +361,7 @@ static int stmt_error(struct sqlite_db *s, int rc, const char *stmt, const char 
                       const char *path, int line)
 {
 	const char *p = stmt;
-	char *context;
+	char *context, *message;
 	int lines = 1;
 
 	if ((rc & 0xff) == SQLITE_INTERRUPT && rt_interrupted()) {
@@ -378,11 +374,15 @@ static int stmt_error(struct sqlite_db *s, int rc, const char *stmt, const char 
 	for (; p < end; p++)
 		if (*p == '\n' && ++lines > CONTEXT_LINES)
 			break;
-	context = rt_strndup(stmt, (size_t)(p - stmt)); /* before the error: it may set RT_ENOMEM */
+	/* SQLite's message and the statement may quote the password (a substituted
+	 * variable): both are masked inside, before retort's text is put around them */
+	context = rt_mask_span_plain(stmt, (size_t)(p - stmt), NULL);
+	message = rt_mask_plain(sqlite3_errmsg(s->h));
 	if (path)
-		rt_error_set(RT_EDB, "%s:%d: %s", path, line, sqlite3_errmsg(s->h));
+		rt_error_set(RT_EDB, "%s:%d: %s", path, line, message ? message : "out of memory");
 	else
-		rt_error_set(RT_EDB, "%s", sqlite3_errmsg(s->h));
+		rt_error_set(RT_EDB, "%s", message ? message : "out of memory");
+	free(message);
 	rt_error_set_location(path, line);
 	rt_error_set_db_code(sqlite3_extended_errcode(s->h));
 	if (context)

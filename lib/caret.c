@@ -66,9 +66,10 @@ static size_t char_to_byte(const char *sql, long pos)
 char *rt_caret_context(const char *sql, long pos, int first_line)
 {
 	const char *first = skip_space_and_comments(sql);
-	const char *err = sql + char_to_byte(sql, pos), *start = err, *p;
+	const char *err = sql + char_to_byte(sql, pos), *start = err;
 	struct rt_buf b = RT_BUF_INIT;
-	size_t prefix, len;
+	size_t prefix, len, at;
+	char *shown;
 	int line;
 
 	if (first > err)
@@ -79,26 +80,20 @@ char *rt_caret_context(const char *sql, long pos, int first_line)
 	len = line_len(start);
 	if (len > 0 && start[len - 1] == '\r')
 		len--;
-	if (rt_buf_addf(&b, "LINE %d: ", line) < 0)
+	/* the line may hold the password (a substituted variable): masked, caret moved along */
+	at = (size_t)(err - start);
+	if (!(shown = rt_mask_span_plain(start, len, &at)))
 		return NULL;
+	rt_buf_addf(&b, "LINE %d: ", line);
 	prefix = b.len;
-	if (rt_buf_add(&b, start, len) < 0 || rt_buf_putc(&b, '\n') < 0)
-		goto nomem;
+	rt_buf_puts(&b, shown);
+	rt_buf_putc(&b, '\n');
 	for (size_t i = 0; i < prefix; i++)
-		if (rt_buf_putc(&b, ' ') < 0)
-			goto nomem;
-	for (p = start; p < err; p++) {
-		if ((*p & 0xC0) == 0x80)
-			continue; /* one column per character, not per byte */
-		if (rt_buf_putc(&b, *p == '\t' ? '\t' : ' ') < 0)
-			goto nomem;
-	}
-	if (rt_buf_putc(&b, '^') < 0)
-		goto nomem;
+		rt_buf_putc(&b, ' ');
+	for (size_t i = 0; i < at; i++)
+		if ((shown[i] & 0xC0) != 0x80) /* one column per character, not per byte */
+			rt_buf_putc(&b, shown[i] == '\t' ? '\t' : ' ');
+	rt_buf_putc(&b, '^');
+	free(shown);
 	return rt_buf_detach(&b);
-
-nomem:
-	rt_buf_release(&b);
-	return NULL;
 }
-

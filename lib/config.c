@@ -91,12 +91,24 @@ static int input_error(const struct loader *ld, int line, const char *fmt, ...)
 	return RT_EINPUT;
 }
 
+/* Text of the file quoted in a message (a key, a name, a value) is masked: it may hold a
+ * password (a misplaced URL), and a message shows no password. NULL when out of memory. */
+static char *shown(const char *text)
+{
+	return rt_mask(text);
+}
+
 /* `in` is appended to key names in messages: "" at the top level, " in 'sqlite'", ... */
 static int wrong_type(const struct loader *ld, const char *key, const char *in, const char *want,
                       const struct rt_ynode *v)
 {
-	return input_error(ld, v->line, "'%s'%s must be %s, not %s", key, in, want,
-	                   rt_ynode_kind_name(v));
+	char *k = shown(key);
+
+	if (!k)
+		return RT_ENOMEM;
+	input_error(ld, v->line, "'%s'%s must be %s, not %s", k, in, want, rt_ynode_kind_name(v));
+	free(k);
+	return RT_EINPUT;
 }
 
 static size_t edit_distance(const char *a, const char *b)
@@ -138,6 +150,7 @@ static int unknown_key(const struct loader *ld, const struct rt_ynode *k, const 
 	struct rt_buf hint = RT_BUF_INIT;
 	const char *best = NULL;
 	size_t best_dist = 3;
+	char *key;
 	int rc = 0;
 
 	for (size_t i = 0; allowed[i]; i++) {
@@ -156,13 +169,14 @@ static int unknown_key(const struct loader *ld, const struct rt_ynode *k, const 
 		for (size_t i = 0; allowed[i] && rc == 0; i++)
 			rc = rt_buf_addf(&hint, "%s%s", allowed[i], allowed[i + 1] ? ", " : ".");
 	}
-	if (rc < 0) {
+	if (rc < 0 || !(key = shown(k->value))) {
 		rt_buf_release(&hint);
 		return RT_ENOMEM;
 	}
-	input_error(ld, k->line, "unknown key '%s'%s", k->value, in);
+	input_error(ld, k->line, "unknown key '%s'%s", key, in);
 	rt_error_set_hint("%s", hint.ptr);
 	rt_buf_release(&hint);
+	free(key);
 	return RT_EINPUT;
 }
 
@@ -206,18 +220,39 @@ static int read_table_name(const struct loader *ld, const char *key, const char 
 static int read_duration(const struct loader *ld, const char *key, const char *in,
                          const struct rt_ynode *v, long *out)
 {
-	char *msg;
+	char *msg, *value;
+	long ignored;
 
 	if (v->kind != RT_Y_SCALAR)
 		return wrong_type(ld, key, in, "a duration", v);
 	if (rt_parse_duration_ms(v->value, out) == 0)
 		return 0;
+	/* the message quotes the value, which may hold a password (a misplaced URL): parsed
+	 * again masked, so that the message quotes the masked text */
+	if (!(value = shown(v->value)))
+		return RT_ENOMEM;
+	rt_parse_duration_ms(value, &ignored);
+	free(value);
 	msg = rt_strdup(rt_error_last()->message);
 	if (!msg)
 		return RT_ENOMEM;
 	input_error(ld, v->line, "%s for '%s'%s", msg, key, in);
 	rt_error_set_hint("Write a duration such as '5s', '250ms' or '2min'; a bare number means seconds.");
 	free(msg);
+	return RT_EINPUT;
+}
+
+/* "'KEY'IN must be WANT, not 'VALUE'": the value is masked, it may hold a password (a
+ * misplaced URL). */
+static int value_error(const struct loader *ld, const struct rt_ynode *v, const char *key,
+                       const char *in, const char *want)
+{
+	char *value = shown(v->value);
+
+	if (!value)
+		return RT_ENOMEM;
+	input_error(ld, v->line, "'%s'%s must be %s, not '%s'", key, in, want, value);
+	free(value);
 	return RT_EINPUT;
 }
 
@@ -238,8 +273,35 @@ static int read_count(const struct loader *ld, const char *key, const char *in,
 			return 0;
 		}
 	}
-	return input_error(ld, v->line, "'%s'%s must be a whole number of 0 or more, not '%s'", key,
-	                   in, v->value);
+	return value_error(ld, v, key, in, "a whole number of 0 or more");
+}
+
+/* "unknown token '%(x)s' in 'file_template'" for the len bytes at tok (masked). */
+static int unknown_token(const struct loader *ld, const struct rt_ynode *v, const char *tok,
+                         size_t len)
+{
+	char *raw = rt_strndup(tok, len), *token = raw ? shown(raw) : NULL;
+
+	free(raw);
+	if (!token)
+		return RT_ENOMEM;
+	input_error(ld, v->line, "unknown token '%s' in 'file_template'", token);
+	rt_error_set_hint("The tokens are %%(rev)s, %%(slug)s, %%(year)d, %%(month).2d, "
+	                  "%%(day).2d, %%(hour).2d, %%(minute).2d, %%(second).2d and %%(epoch)d.");
+	free(token);
+	return RT_EINPUT;
+}
+
+/* 1 when some %(rev)s of template t stands between '_' or an end of the name on each
+ * side, so that the name rule of the graph finds the id in every name t makes. */
+static int rev_is_whole_part(const char *t)
+{
+	for (const char *p = strstr(t, "%(rev)s"); p; p = strstr(p + 1, "%(rev)s")) {
+		const char *after = p + strlen("%(rev)s");
+		if ((p == t || p[-1] == '_') && (*after == '\0' || *after == '_'))
+			return 1;
+	}
+	return 0;
 }
 
 static int read_template(const struct loader *ld, const char *in, const struct rt_ynode *v)
@@ -272,10 +334,7 @@ static int read_template(const struct loader *ld, const char *in, const struct r
 		} else {
 			end = p + strlen(p);
 		}
-		input_error(ld, v->line, "unknown token '%.*s' in 'file_template'", (int)(end - p), p);
-		rt_error_set_hint("The tokens are %%(rev)s, %%(slug)s, %%(year)d, %%(month).2d, "
-		                  "%%(day).2d, %%(hour).2d, %%(minute).2d, %%(second).2d and %%(epoch)d.");
-		return RT_EINPUT;
+		return unknown_token(ld, v, p, (size_t)(end - p));
 	}
 	if (!strstr(t, "%(rev)s")) {
 		input_error(ld, v->line, "'file_template'%s must contain %%(rev)s", in);
@@ -287,6 +346,19 @@ static int read_template(const struct loader *ld, const char *in, const struct r
 		input_error(ld, v->line, "'file_template'%s must not contain '/'", in);
 		rt_error_set_hint("New revisions go straight into the versions directory; list other "
 		                  "directories in 'version_locations'.");
+		return RT_EINPUT;
+	}
+	if (!rev_is_whole_part(t)) {
+		/* the graph would refuse every file made so: "file name does not match" */
+		char *template = shown(t);
+		if (!template)
+			return RT_ENOMEM;
+		input_error(ld, v->line, "'file_template'%s must have %%(rev)s as a whole '_'-separated "
+		            "part, not '%s'", in, template);
+		rt_error_set_hint("A revision file's name must hold its id between '_' or at either end "
+		                  "of the name, as in the default %%(rev)s_%%(slug)s or in "
+		                  "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s.");
+		free(template);
 		return RT_EINPUT;
 	}
 	return 0;
@@ -305,8 +377,7 @@ static int read_transaction(const struct loader *ld, const char *in, const struc
 		*out = RT_TXN_ALL;
 		return 0;
 	}
-	return input_error(ld, v->line, "'transaction'%s must be 'per-revision' or 'all', not '%s'", in,
-	                   v->value);
+	return value_error(ld, v, "transaction", in, "'per-revision' or 'all'");
 }
 
 static int read_locations(const struct loader *ld, const char *in, const struct rt_ynode *v)
@@ -332,8 +403,12 @@ static int read_variables(const struct loader *ld, const char *in, const struct 
 	for (size_t i = 0; i + 1 < v->n; i += 2) {
 		const struct rt_ynode *k = v->items[i], *val = v->items[i + 1];
 		if (!name_valid(k->value, strlen(k->value))) {
-			input_error(ld, k->line, "invalid variable name '%s'", k->value);
+			char *name = shown(k->value);
+			if (!name)
+				return RT_ENOMEM;
+			input_error(ld, k->line, "invalid variable name '%s'", name);
 			rt_error_set_hint(VAR_NAME_HINT);
+			free(name);
 			return RT_EINPUT;
 		}
 		if (val->kind != RT_Y_SCALAR)
@@ -476,7 +551,9 @@ static int read_environments(struct loader *ld, const struct rt_ynode *envs, con
 		if (!rt_ynode_is_null(v)) {
 			if (v->kind != RT_Y_MAP)
 				return wrong_type(ld, k->value, " in 'environments'", "a mapping", v);
-			in = rt_asprintf(" in environment '%s'", k->value);
+			char *name = shown(k->value);
+			in = name ? rt_asprintf(" in environment '%s'", name) : NULL;
+			free(name);
 			if (!in)
 				return RT_ENOMEM;
 			rc = read_layer(ld, v, in, &ly, NULL);
@@ -496,22 +573,28 @@ static int unknown_environment(const struct loader *ld, const char *name)
 {
 	const struct rt_strlist *l = &ld->cfg->environments;
 	struct rt_buf hint = RT_BUF_INIT;
-	int rc;
+	char *env = shown(name);
+	int rc = env ? 0 : RT_ENOMEM;
 
-	if (l->n == 0) {
+	if (rc == 0 && l->n == 0) {
 		rc = rt_buf_puts(&hint, "The config defines no environments.");
-	} else {
+	} else if (rc == 0) {
 		rc = rt_buf_puts(&hint, "The config defines: ");
-		for (size_t i = 0; i < l->n && rc == 0; i++)
-			rc = rt_buf_addf(&hint, "%s%s", l->items[i], i + 1 < l->n ? ", " : ".");
+		for (size_t i = 0; i < l->n && rc == 0; i++) {
+			char *item = shown(l->items[i]);
+			rc = item ? rt_buf_addf(&hint, "%s%s", item, i + 1 < l->n ? ", " : ".") : RT_ENOMEM;
+			free(item);
+		}
 	}
 	if (rc < 0) {
 		rt_buf_release(&hint);
+		free(env);
 		return RT_ENOMEM;
 	}
-	rt_error_set(RT_EINPUT, "unknown environment '%s'", name);
+	rt_error_set(RT_EINPUT, "unknown environment '%s'", env);
 	rt_error_set_hint("%s", hint.ptr);
 	rt_buf_release(&hint);
+	free(env);
 	return RT_EINPUT;
 }
 
@@ -780,8 +863,12 @@ static int check_cli_vars(const struct rt_config_options *opts)
 		const char *s = opts->vars[i] ? opts->vars[i] : "";
 		const char *eq = strchr(s, '=');
 		if (!eq || !name_valid(s, (size_t)(eq - s))) {
-			rt_error_set(RT_EUSAGE, "invalid -x '%s': expected NAME=VALUE", s);
+			char *arg = shown(s); /* the value may be a password */
+			if (!arg)
+				return RT_ENOMEM;
+			rt_error_set(RT_EUSAGE, "invalid -x '%s': expected NAME=VALUE", arg);
 			rt_error_set_hint(VAR_NAME_HINT);
+			free(arg);
 			return RT_EUSAGE;
 		}
 	}

@@ -41,6 +41,16 @@ void rt_db_set_notice(struct rt_db *db, void (*fn)(void *ctx, const char *messag
 	db->notice_ctx = ctx;
 }
 
+int rt_db_exists(const struct rt_db *db)
+{
+	return !db->missing;
+}
+
+const char *rt_db_describe(struct rt_db *db)
+{
+	return db->ops->describe(db);
+}
+
 static int version_table_exists(struct rt_db *db, int history, int *exists)
 {
 	const struct rt_config *cfg = db->cfg;

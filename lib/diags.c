@@ -1,28 +1,12 @@
 /*
  * diags.c - struct rt_diags, a list of problems found at once (graph validation, check).
+ * Messages are kept as formatted (text from outside was masked by whoever quoted it).
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
-
-char *rt_mask_plain(const char *text);
-
-static char *masked_dup(const char *s)
-{
-	char *m, *copy;
-	if (!s)
-		return NULL;
-	m = rt_mask_plain(s);
-	if (!m) {
-		rt_error_set(RT_ENOMEM, "out of memory");
-		return NULL;
-	}
-	copy = rt_strdup(m);
-	free(m);
-	return copy;
-}
 
 static int add_diag(struct rt_diags *d, enum rt_severity sev, const char *kind, const char *file,
                     int line, const char *hint, const char *message, const char *context)
@@ -36,10 +20,10 @@ static int add_diag(struct rt_diags *d, enum rt_severity sev, const char *kind, 
 	x->severity = sev;
 	x->line = line;
 	x->kind = rt_strdup(kind);
-	x->message = masked_dup(message);
-	x->file = file ? masked_dup(file) : NULL;
-	x->hint = hint ? masked_dup(hint) : NULL;
-	x->context = context ? masked_dup(context) : NULL;
+	x->message = rt_strdup(message);
+	x->file = file ? rt_strdup(file) : NULL;
+	x->hint = hint ? rt_strdup(hint) : NULL;
+	x->context = context ? rt_strdup(context) : NULL;
 	if (!x->kind || !x->message || (file && !x->file) || (hint && !x->hint) || (context && !x->context)) {
 		free(x->kind);
 		free(x->message);

@@ -2,18 +2,19 @@
  * error.c - the per-thread error slot behind rt_error_last().
  *
  * A failure is described once, where it is detected, with rt_error_set(); the optional
- * location, detail, hint and context are attached right after. Every string stored here
- * goes through the secret mask first. The slot's own storage uses plain malloc (not the
- * failure-injection allocator) and falls back to a static message when memory is gone,
- * so reporting an out-of-memory error cannot itself fail.
+ * location, detail, hint and context are attached right after. The text is stored as it
+ * was formatted: nothing here rewrites it. No password reaches it because whoever sets an
+ * error shows URLs through rt_url_masked() and passes text from outside (a server's
+ * message, a quoted statement) through rt_mask() first (see secrets.c). The slot's own
+ * storage uses plain malloc (not the failure-injection allocator) and falls back to a
+ * static message when memory is gone, so reporting an out-of-memory error cannot itself
+ * fail.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
-
-char *rt_mask_plain(const char *text); /* secrets.c: plain malloc */
 
 static _Thread_local struct rt_error slot;
 static _Thread_local int slot_static_message;
@@ -54,11 +55,11 @@ const struct rt_error *rt_error_last(void)
 	return &slot;
 }
 
-static char *vformat_masked(const char *fmt, va_list ap)
+static char *vformat(const char *fmt, va_list ap)
 {
 	va_list ap2;
 	int n;
-	char *raw, *masked;
+	char *raw;
 
 	va_copy(ap2, ap);
 	n = vsnprintf(NULL, 0, fmt, ap2);
@@ -69,14 +70,12 @@ static char *vformat_masked(const char *fmt, va_list ap)
 	if (!raw)
 		return NULL;
 	vsnprintf(raw, (size_t)n + 1, fmt, ap);
-	masked = rt_mask_plain(raw);
-	free(raw);
-	return masked;
+	return raw;
 }
 
 int rt_error_vset(int code, const char *fmt, va_list ap)
 {
-	char *msg = vformat_masked(fmt, ap);
+	char *msg = vformat(fmt, ap);
 
 	rt_error_clear();
 	slot.code = code;
@@ -101,14 +100,14 @@ int rt_error_set(int code, const char *fmt, ...)
 void rt_error_set_location(const char *file, int line)
 {
 	free_field(&slot.file);
-	slot.file = file ? rt_mask_plain(file) : NULL;
+	slot.file = file ? strdup(file) : NULL;
 	slot.line = line;
 }
 
 static void set_field(char **field, const char *fmt, va_list ap)
 {
 	free_field(field);
-	*field = vformat_masked(fmt, ap);
+	*field = vformat(fmt, ap);
 }
 
 void rt_error_set_detail(const char *fmt, ...)
@@ -130,7 +129,7 @@ void rt_error_set_hint(const char *fmt, ...)
 void rt_error_set_context(const char *text)
 {
 	free_field(&slot.context);
-	slot.context = text ? rt_mask_plain(text) : NULL;
+	slot.context = text ? strdup(text) : NULL;
 }
 
 void rt_error_set_sqlstate(const char *sqlstate)
@@ -156,7 +155,7 @@ void rt_error_prefix(const char *fmt, ...)
 	const char *old = rt_error_last()->message;
 
 	va_start(ap, fmt);
-	prefix = vformat_masked(fmt, ap);
+	prefix = vformat(fmt, ap);
 	va_end(ap);
 	if (!prefix)
 		return;

@@ -41,8 +41,15 @@ void rt_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
  * back. Used to run clean-up that may fail without losing the first failure. */
 void rt_error_save(struct rt_error *saved);
 void rt_error_restore(struct rt_error *saved);
-/* secrets.c: 1 when text contains a registered secret. */
+/* secrets.c: 1 when text contains a registered secret (as rt_mask() finds them). */
 int rt_secret_in(const char *text);
+/* rt_mask() with plain malloc (for the error slot's own storage, and code that must not
+ * set an error); NULL when out of memory. */
+char *rt_mask_plain(const char *text);
+/* Masks the len bytes of text (plain malloc). When pos is not NULL, *pos (a byte offset
+ * into text) becomes the offset of the same place in the result (the start of the "****"
+ * when it fell inside a password), so that a caret under it still points right. */
+char *rt_mask_span_plain(const char *text, size_t len, size_t *pos);
 /* Moves the current error into a diagnostic. */
 int rt_diags_add_error(struct rt_diags *d, const char *kind);
 
@@ -95,7 +102,8 @@ int rt_dir_list_files(const char *dir, const char *suffix, struct rt_strlist *ou
 int rt_mkdir_p(const char *path, int mode);
 /* When running as root: RT_EINPUT unless path is owned by root and writable by nobody
  * else (what names it in the message: "config file", "version directory", "revision
- * file"). */
+ * file"), or foreign files are trusted (rt_allow_foreign_files, or the environment's
+ * RETORT_ALLOW_FOREIGN_FILES=1). */
 int rt_check_safe_for_root(const char *path, const char *what);
 
 /* caret.c: "LINE n: <the line>" and a caret line under the 1-based character position pos
@@ -105,6 +113,9 @@ char *rt_caret_context(const char *sql, long pos, int first_line);
 /* utf8.c: offset of the first byte in s[0..n) that breaks UTF-8 (overlong forms,
  * surrogates and code points above U+10FFFF included), or n. */
 size_t rt_utf8_invalid_at(const unsigned char *s, size_t n);
+/* The character at s (n bytes available) into *out; its length in bytes, 0 when the bytes
+ * there are not valid UTF-8. */
+size_t rt_utf8_decode(const unsigned char *s, size_t n, unsigned *out);
 
 /* clock.c */
 double rt_now_ms(void);          /* monotonic milliseconds */

@@ -173,9 +173,13 @@ static int timed_out(const PGresult *res)
 /* Not a table lock: what the statement waited for were older transactions (or the lock). */
 static int timeout_error(struct rt_db *db, const struct rt_stmt *st, const PGresult *res)
 {
+	const char *field = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	char *primary = field ? rt_mask_plain(field) : NULL;
+
 	rt_error_set(RT_EDB, "%s:%d: the CONCURRENTLY statement waited longer than postgresql.concurrent_timeout "
 	             "(%ld ms): %s (55P03)", st->path, st->line, db->cfg->postgresql.concurrent_timeout_ms,
-	             PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+	             primary ? primary : "lock timeout");
+	free(primary);
 	rt_error_set_location(st->path, st->line);
 	rt_error_set_sqlstate("55P03");
 	rt_error_set_hint("It waits for every transaction older than itself. End the sessions it waits for "

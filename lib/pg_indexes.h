@@ -18,7 +18,8 @@ PGconn *rt_pg_conn(struct rt_db *db);
  * on failure the error is set like exec() sets it (no location) and *out is NULL. */
 int rt_pg_exec_params(struct rt_db *db, const char *sql, int nparams,
                       const char *const *params, PGresult **out);
-/* Hands a message to ev->notice (db->events when ev is NULL), secrets masked. */
+/* Hands a message retort formats to ev->notice (db->events when ev is NULL); it is not
+ * rewritten, so it must hold no text from outside that may quote a password. */
 void rt_pg_notify(struct rt_db *db, const struct rt_run_events *ev, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -49,7 +49,7 @@ enum rt_errcode {
 /* The last error of the calling thread. All strings may be NULL except message. */
 struct rt_error {
 	int code;         /* an enum rt_errcode */
-	char *message;    /* primary message: lowercase, no final period, secrets masked */
+	char *message;    /* primary message: lowercase, no final period, no password in it */
 	char *detail;     /* a full sentence, or NULL */
 	char *hint;       /* a full sentence, or NULL */
 	char *file;       /* the file the problem is in, or NULL */
@@ -117,13 +117,18 @@ void rt_strlist_sort(struct rt_strlist *l);
 void rt_strlist_release(struct rt_strlist *l);
 
 /* ------------------------------------------------------------------------------------
- * Secrets. Every string the library puts into an error, a diagnostic or a callback has
- * the registered secrets replaced by "****". Front ends pass their own output through
- * rt_mask() as well.
+ * Secrets. No error, diagnostic or callback of the library holds a password: URLs are
+ * shown masked (rt_url_masked), PGPASSWORD and .pgpass values are never formatted, and
+ * text from outside that may quote one (a server's message, a statement after variable
+ * substitution) is masked inside before retort's own text is put around it. Nothing
+ * retort formats itself is rewritten. A front end that prints such outside text itself
+ * (a statement) passes it through rt_mask().
  * ------------------------------------------------------------------------------------ */
 
 void rt_secret_add(const char *secret); /* ignored when NULL or empty */
-/* A copy of text with every registered secret replaced by "****"; NULL when out of memory. */
+/* A copy of text (text from outside retort) with every occurrence of a registered secret
+ * replaced by "****"; a secret of fewer than 8 letters, digits and '_' only counts where
+ * it is a whole word. NULL when out of memory. */
 char *rt_mask(const char *text);
 void rt_secrets_clear(void);
 
@@ -343,6 +348,13 @@ int rt_vars_substitute(const char *text, size_t len, const struct rt_config *cfg
 /* sha256 of len bytes as 64 lowercase hex digits plus NUL. */
 int rt_sha256_hex(const void *data, size_t len, char out[65]);
 
+/* As root, the library refuses a config file, a version directory or a revision file
+ * that another user can change (owned by another user, or group- or world-writable):
+ * whoever can edit them decides what SQL runs. allow=1 turns that refusal off for the
+ * process, as RETORT_ALLOW_FOREIGN_FILES=1 in the environment does (a checkout
+ * bind-mounted into a container, owned by the host's user). */
+void rt_allow_foreign_files(int allow);
+
 /* Frees what the library keeps for the whole process (the digest context, the registered
  * secrets, the error slot). Call once, at exit. */
 void rt_library_cleanup(void);
@@ -499,6 +511,12 @@ int rt_db_open(struct rt_db **out, const struct rt_config *cfg, unsigned flags);
 void rt_db_close(struct rt_db *db);
 /* Where the connection's notices (server NOTICEs, lock waits) go from now on; fn NULL: nowhere. */
 void rt_db_set_notice(struct rt_db *db, void (*fn)(void *ctx, const char *message), void *ctx);
+/* 0 for a read-only open (RT_DB_READONLY) of a SQLite file that does not exist: it reads
+ * as empty and was not created. 1 otherwise. */
+int rt_db_exists(const struct rt_db *db);
+/* "sqlite database '/path/app.db'" or "postgresql database '<URL, password masked>'",
+ * owned by db. */
+const char *rt_db_describe(struct rt_db *db);
 /* The version rows, sorted. A missing version table reads as no rows. */
 int rt_db_heads(struct rt_db *db, struct rt_strlist *out);
 /* History rows, oldest first; revision NULL for all. A missing table reads as none. */

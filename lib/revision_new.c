@@ -94,19 +94,49 @@ static int render(const char *tmpl, const char *tmpl_path, const char *const val
 	return rc;
 }
 
+/* Whether the non-ASCII character cp counts as a letter of a slug: anything but the
+ * blocks of spaces, punctuation, symbols, arrows, box drawing, emoji and private use. */
+static int slug_letter(unsigned cp)
+{
+	static const unsigned not_letters[][2] = {
+		{ 0x80, 0xBF },     { 0xD7, 0xD7 },     { 0xF7, 0xF7 },     { 0x2000, 0x2BFF },
+		{ 0x2E00, 0x2E7F }, { 0x3000, 0x303F }, { 0xE000, 0xF8FF }, { 0xFE10, 0xFE1F },
+		{ 0xFE30, 0xFE6F }, { 0xFEFF, 0xFEFF }, { 0xFF00, 0xFF0F }, { 0xFF1A, 0xFF20 },
+		{ 0xFF3B, 0xFF40 }, { 0xFF5B, 0xFF65 }, { 0xFFF0, 0xFFFF }, { 0x1F000, 0x1FAFF },
+		{ 0xE0000, 0x10FFFF },
+	};
+
+	for (size_t i = 0; i < RT_ARRAY_LEN(not_letters); i++)
+		if (cp >= not_letters[i][0] && cp <= not_letters[i][1])
+			return 0;
+	return 1;
+}
+
+/* The slug of a message: its words (ASCII letters and digits lowercased, other letters
+ * kept as UTF-8) joined by '_', at most 40 bytes, never cut inside a character. */
 static int make_slug(const char *msg, struct rt_buf *b)
 {
+	const unsigned char *p = (const unsigned char *)msg, *end = p + strlen(msg);
 	int rc = 0, pending = 0;
-	for (const unsigned char *p = (const unsigned char *)msg; *p && rc == 0 && b->len < 40; p++) {
-		if (isalnum(*p) && *p < 0x80) {
-			if (pending && b->len)
-				rc = rt_buf_putc(b, '_');
-			pending = 0;
-			if (rc == 0)
-				rc = rt_buf_putc(b, (char)tolower(*p));
-		} else {
+
+	while (p < end && rc == 0) {
+		unsigned cp;
+		size_t n = rt_utf8_decode(p, (size_t)(end - p), &cp);
+		int letter = n == 1 ? isalnum(*p) != 0 : n > 1 && slug_letter(cp);
+
+		if (!letter) {
 			pending = 1;
+			p += n ? n : 1;
+			continue;
 		}
+		if (b->len + (pending && b->len) + n > 40)
+			break;
+		if (pending && b->len)
+			rc = rt_buf_putc(b, '_');
+		pending = 0;
+		if (rc == 0)
+			rc = n == 1 ? rt_buf_putc(b, (char)tolower(*p)) : rt_buf_add(b, p, n);
+		p += n;
 	}
 	return rc;
 }
@@ -209,7 +239,11 @@ static int resolve_parents(const struct rt_graph *g, const struct rt_new_revisio
 		}
 		if (!spec->splice && r->nchildren > 0) {
 			rt_error_set(RT_EUSAGE, "revision '%s' is not a head", r->id);
-			rt_error_set_hint("Pass --splice to start a new branch from it.");
+			if (spec->merge) /* merge has no --splice: it joins heads */
+				rt_error_set_hint("A merge joins heads: name heads ('retort heads' lists them), "
+				                  "or write 'heads' for all of them.");
+			else
+				rt_error_set_hint("Pass --splice to start a new branch from it.");
 			return RT_EUSAGE;
 		}
 		if (!rt_revlist_contains(out, r))

@@ -231,8 +231,11 @@ int rt_sql_syntax_check_pg(const struct rt_stmt *st)
 	int rc = 0;
 
 	if (pb.error) {
+		/* the parser quotes the statement, which may hold the password through a variable */
+		char *why = rt_mask_plain(pb.error->message);
 		context = rt_caret_context(st->sql, pb.error->cursorpos, st->line);
-		rt_error_set(RT_EINPUT, "%s:%d: %s (42601)", st->path, st->line, pb.error->message);
+		rt_error_set(RT_EINPUT, "%s:%d: %s (42601)", st->path, st->line, why ? why : "syntax error");
+		free(why);
 		rt_error_set_location(st->path, st->line);
 		rt_error_set_sqlstate("42601");
 		if (context)

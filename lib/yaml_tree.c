@@ -150,8 +150,10 @@ static int parse_collection(struct ctx *c, struct rt_ynode *node, yaml_event_typ
 			for (size_t i = 0; i < node->n; i += 2) {
 				if (strcmp(node->items[i]->value, child->value) == 0) {
 					int line = child->line;
+					char *key = rt_mask(child->value); /* text of the file: masked */
 					rt_error_set(RT_EINPUT, "%s:%d: duplicate key '%s' (first at line %d)", c->path,
-					             line, child->value, node->items[i]->line);
+					             line, key ? key : "?", node->items[i]->line);
+					free(key);
 					rt_error_set_location(c->path, line);
 					rt_ynode_free(child);
 					return RT_EINPUT;
@@ -296,6 +298,7 @@ int rt_ynode_is_null(const struct rt_ynode *n)
 int rt_ynode_bool(const struct rt_ynode *n, const char *path, const char *key, int *out)
 {
 	static const char *yes[] = { "true", "yes", "on" }, *no[] = { "false", "no", "off" };
+	char *shown;
 
 	if (n && n->kind == RT_Y_SCALAR) {
 		for (size_t i = 0; i < 3; i++) {
@@ -309,10 +312,15 @@ int rt_ynode_bool(const struct rt_ynode *n, const char *path, const char *key, i
 			}
 		}
 	}
+	/* a value quoted from the file may hold a password (a misplaced URL): masked */
+	shown = n && n->kind == RT_Y_SCALAR ? rt_mask(n->value) : NULL;
+	if (n && n->kind == RT_Y_SCALAR && !shown)
+		return RT_ENOMEM;
 	rt_error_set(RT_EINPUT, "%s:%d: '%s' must be true or false, not %s%s%s", path, n ? n->line : 0,
-	             key, n && n->kind == RT_Y_SCALAR ? "'" : "", n ? (n->kind == RT_Y_SCALAR ? n->value : rt_ynode_kind_name(n)) : "nothing",
-	             n && n->kind == RT_Y_SCALAR ? "'" : "");
+	             key, shown ? "'" : "", shown ? shown : n ? rt_ynode_kind_name(n) : "nothing",
+	             shown ? "'" : "");
 	rt_error_set_location(path, n ? n->line : 0);
+	free(shown);
 	return RT_EINPUT;
 }
 

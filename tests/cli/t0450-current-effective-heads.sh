@@ -31,7 +31,7 @@ test_case "current --json says which revisions are version rows"
 	dependency_head
 	run retort --json current
 	expect_exit 0
-	expect_json '[(h["revision"], h["version_row"]) for h in d["heads"]] == [("a1", False), ("b1", True)] and d["heads"][0]["history"]["direction"] == "upgrade"'
+	expect_json '[(h["revision"], h["version_row"]) for h in d["heads"]] == [("a1", False), ("b1", True)] and d["heads"][0]["history"][0]["direction"] == "upgrade"'
 )
 
 test_case "current --verbose shows the dependency's last run"

@@ -86,7 +86,7 @@ test_case "current --json"
 	run_ok retort upgrade head
 	run retort --json current
 	expect_exit 0
-	expect_json '[h["revision"] for h in d["heads"]] == ["a2"] and d["heads"][0]["history"]["status"] == "applied" and d["failed_runs"] == []'
+	expect_json '[h["revision"] for h in d["heads"]] == ["a2"] and d["heads"][0]["history"][0]["status"] == "applied" and d["failed_runs"] == []'
 	run retort --json current --verbose
 	expect_exit 0
 	expect_json '[h["revision"] for h in d["heads"]] == ["a2"]'

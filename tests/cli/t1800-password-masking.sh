@@ -15,7 +15,8 @@ project() {
 }
 
 # every_command [ENV=VALUE...] -- [GLOBAL OPTIONS...]: runs each of $COMMANDS with these
-# settings, with -v and with -v --json; none may print the secret.
+# settings, with -v and with -v --json; none may print the secret, and each --json run
+# prints one valid JSON document.
 ALL_COMMANDS="current|current --verbose|upgrade head|downgrade base|stamp head|history --verbose|history -r current:|check|graph|heads --verbose|show a1|upgrade --sql head|downgrade --sql a2:base"
 SOME_COMMANDS="current --verbose|upgrade head|history --verbose|check|graph"
 COMMANDS=$SOME_COMMANDS
@@ -33,6 +34,7 @@ every_command() {
 			for _mode in "-v" "-v --json"; do
 				run retort $_mode "$@" $_c
 				no_secret
+				case $_mode in *--json) expect_json ;; esac
 			done
 			IFS='|'
 		done
@@ -59,14 +61,22 @@ test_case "the connection error shows the URL masked"
 	expect_stderr_contains "****"
 )
 
-test_case "a one-letter password is masked wherever its letter appears"
+test_case "a one-letter password: the URL shows it masked, and no other text is rewritten"
 (
 	project
 	run retort --url "postgresql://app:u@127.0.0.1:1/app" current
 	expect_exit 1
-	expect_stderr_contains "postgresql://app:****@127.0.0.1:1/app"
-	expect_stderr_contains "Connection ref****sed"
-	expect_stderr_not_contains "u"
+	expect_stderr_contains "cannot connect to 'postgresql://app:****@127.0.0.1:1/app': "
+	expect_stderr_contains "Connection refused"
+	expect_stderr_not_contains "****sed"
+	run retort --url "postgresql://app:e@127.0.0.1:1/app" -v heads
+	expect_exit 0
+	expect_stdout_equals "a2 (head)"
+	expect_stderr_contains "database: postgresql://app:****@127.0.0.1:1/app (from --url)"
+	expect_stderr_contains "config: "
+	run retort --url "postgresql://app:false@127.0.0.1:1/app" --json current
+	expect_exit 1
+	expect_json 'd["ok"] is False and d["error"]["code"] == "database"'
 )
 
 test_case "RETORT_DATABASE_URL with a password"

@@ -3,7 +3,8 @@
 # to libpq unchanged (so PGSERVICE, PGPASSWORD, ~/.pgpass work), the URL's precedence,
 # real password authentication (a role of our own with scram-sha-256), the password
 # never printed nor stored (-v, --json, failures, the history table), application_name
-# 'retort' in pg_stat_activity, and connection failures.
+# in pg_stat_activity ('retort' unless the URL or PGAPPNAME names one), and connection
+# failures.
 . "$(dirname "$0")/pg-lib.sh"
 
 # A role that must log in with a password (pg-lib.sh: password_role).
@@ -266,12 +267,13 @@ test_case "a wrong password in the URL: exit 1, masked"
 	expect_json 'd["ok"] is False and "password authentication failed" in d["error"]["message"] and "****" in d["error"]["message"]'
 )
 
-test_case "application_name is 'retort' in pg_stat_activity during a run, whatever the URL or PGAPPNAME say"
+test_case "application_name in pg_stat_activity: 'retort' by default; the URL's, else PGAPPNAME's, when given"
 (
 	pg_case
 	pg_project
 	write_rev a1 null "" "SELECT pg_sleep($(slow 0.8));" ""
 	write_rev a2 a1 "" "SELECT pg_sleep($(slow 0.8));" ""
+	write_rev a3 a2 "" "SELECT pg_sleep($(slow 0.8));" ""
 	retort_bg a upgrade a1
 	a=$BG_PID
 	pg_wait_for 10 "SELECT string_agg(application_name, ',') FROM pg_stat_activity
@@ -279,14 +281,21 @@ test_case "application_name is 'retort' in pg_stat_activity during a run, whatev
 		"a session running the revision's pg_sleep"
 	wait_bg 30 "$a"
 	expect_eq "$(cat a.rc)" 0 "exit status of the run"
-	PGAPPNAME=someone-else retort_bg b --url "$PGURL&application_name=not-retort" upgrade a2
+	PGAPPNAME=someone-else retort_bg b --url "$PGURL&application_name=deploy-job" upgrade a2
 	b=$BG_PID
 	pg_wait_for 10 "SELECT string_agg(application_name, ',') FROM pg_stat_activity
-	                WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep($(slow 0.8))%'" retort \
-		"a session running the revision's pg_sleep"
+	                WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep($(slow 0.8))%'" deploy-job \
+		"the session of the run whose URL names an application_name"
 	wait_bg 30 "$b"
 	expect_eq "$(cat b.rc)" 0 "exit status of the second run"
-	expect_eq "$(pg_versions)" a2 "version rows"
+	PGAPPNAME=someone-else retort_bg c upgrade a3
+	c=$BG_PID
+	pg_wait_for 10 "SELECT string_agg(application_name, ',') FROM pg_stat_activity
+	                WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep($(slow 0.8))%'" someone-else \
+		"the session of the run under PGAPPNAME"
+	wait_bg 30 "$c"
+	expect_eq "$(cat c.rc)" 0 "exit status of the third run"
+	expect_eq "$(pg_versions)" a3 "version rows"
 )
 
 test_case "URL parameters reach libpq unchanged: target_session_attrs, connect_timeout, sslmode"

@@ -6,6 +6,9 @@
 #      password as a variable the scripts use), in a libpq keyword string, in
 #      ?password=, in PGPASSWORD; with -v, with --json, on failures (connection refused,
 #      broken config); never in a file name, a database file or a history row either;
+#      every --json output is valid JSON; and with the passwords true, e, 1, ", \ the
+#      output (text and JSON) is what it is with any other password: masking rewrites
+#      nothing retort prints itself;
 #  (b) version_table / history_table names with quotes, spaces, semicolons, upper case,
 #      $$, backslashes and non-ASCII letters: the whole loop works, online and through
 #      `--sql | sqlite3`, and nothing else is created or dropped;
@@ -297,6 +300,86 @@ test_case "(a) upgrade --sql through a script using the password as a variable: 
 	PGPASSWORD=$SECRET run retort --url "$PGURL_NOPW" upgrade --sql a1:b2
 	no_secret
 	expect_exit 2
+)
+
+# Passwords that once corrupted output, when masking replaced their text everywhere: a
+# JSON literal, a letter found in every other word, a digit, and JSON's metacharacters;
+# then the realistic one. One per line; the first is the reference.
+SHORT_PASSWORDS="$SECRET
+true
+e
+1
+\"
+\\"
+# What is compared: commands that need no database and the ones that fail to connect,
+# with -v and --json, and the offline forms.
+SHORT_COMMANDS="heads
+branches
+history
+history --verbose
+show a1
+show -v b2
+graph
+check --no-db
+check
+current --verbose
+upgrade head
+stamp heads
+upgrade --sql a1:a2
+upgrade --sql base:heads
+downgrade --sql a2:a1
+stamp --sql base:a2
+revision -m r --head a2 --rev-id r1
+merge -m m heads --rev-id m1"
+
+# short_password_outputs PASSWORD DIR: every command of SHORT_COMMANDS, with -v and with
+# -v --json, with PASSWORD in --url and as the variable app_password; each --json run
+# prints valid JSON; the normalized outputs go to DIR (absolute), one file per run.
+short_password_outputs() {
+	_pw_enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1")
+	rm -rf p && mkdir p && cd p || fail "setup: cannot make the project"
+	sec_project "sqlite:///unused.db"
+	sed -i '/app_password/d' retort.yaml
+	printf "  app_password: '%s'\n" "$(printf '%s' "$1" | sed "s/'/''/g")" >>retort.yaml
+	mkdir -p "$2"
+	_n=0
+	printf '%s\n' "$SHORT_COMMANDS" >"$_T_ROOT/short-commands"
+	while IFS= read -r _c; do
+		for _mode in "-v" "-v --json"; do
+			_n=$((_n + 1))
+			# the writers run in a copy, so that every run sees the same project
+			case $_c in revision* | merge*)
+				rm -rf ../w && cp -R . ../w && cd ../w || fail "setup: cannot copy the project" ;;
+			esac
+			# shellcheck disable=SC2086
+			run retort $_mode --url "postgresql://app:$_pw_enc@$REFUSED/app?connect_timeout=2" $_c
+			case $_mode in *--json) expect_json ;; esac
+			{ echo "retort $_mode $_c: exit $RUN_EXIT"; normalized_output; } >"$2/$_n"
+			cd ../p || fail "cd back"
+		done
+	done <"$_T_ROOT/short-commands"
+	cd .. || fail "cd back"
+}
+
+test_case "(a) passwords true, e, 1, \", \\: every --json output is valid JSON, text output is the same as with any other password"
+(
+	printf '%s\n' "$SHORT_PASSWORDS" >short-passwords
+	_ref=
+	while IFS= read -r pw; do
+		_this="$(pwd)/out.$(printf '%s' "$pw" | od -An -tx1 | tr -d ' \n')"
+		short_password_outputs "$pw" "$_this"
+		if [ -z "$_ref" ]; then
+			_ref=$_this
+			continue
+		fi
+		_asserted
+		diff -r "$_ref" "$_this" >diff.txt || fail "with the password '$pw' the output differs from the realistic password's" \
+			"the same output" "$(head -c 4000 diff.txt)"
+	done <short-passwords
+	# the comparison compares something: JSON literals, ids and the masked URL are there
+	grep -q '"is_head": true' "$_ref"/* || fail "no is_head in the reference outputs"
+	grep -q "postgresql://app:\*\*\*\*@$REFUSED/app" "$_ref"/* || fail "no masked URL in the reference outputs"
+	grep -q "INSERT INTO t_b2 VALUES ('\*\*\*\*')" "$_ref"/* || fail "show -v does not mask the variable"
 )
 
 # ------------------------------------------------------------------------------------
@@ -766,7 +849,7 @@ test_case "(e) as root: a version directory writable by others, by a group, stic
 		run retort upgrade head
 		if [ "$IS_ROOT" = 0 ]; then expect_exit 0; continue; fi
 		expect_exit 2
-		expect_stderr_contains "refusing to use version directory '$(pwd)/versions' as root: it is writable by"
+		expect_stderr_contains "refusing to use version directory 'versions' as root: it is writable by"
 		expect_stderr_contains "chmod go-w"
 		expect_eq "$(versions_of app.db)" "" "version rows after the refusal ($how)"
 		run retort heads
@@ -791,7 +874,7 @@ test_case "(e) as root: an extra version location writable by others is refused"
 	run retort upgrade head
 	[ "$IS_ROOT" = 1 ] || { expect_exit 0; exit 0; }
 	expect_exit 2
-	expect_stderr_contains "refusing to use version directory '$(pwd)/extra' as root: it is writable by every user"
+	expect_stderr_contains "refusing to use version directory 'extra' as root: it is writable by every user"
 	chmod 755 extra
 	run retort upgrade head
 	expect_exit 0

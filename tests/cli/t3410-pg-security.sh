@@ -8,6 +8,9 @@
 #      several heads, a failing statement that shows the value, connection refused, a
 #      wrong password, a lock timeout, the migration lock held by another run, a
 #      statement timeout): never in stdout, stderr, nor any row of the history table;
+#      every --json output is valid JSON; with the passwords true, e, 1, ", \ the whole
+#      loop prints what it prints with any other password (nothing of retort's own text is
+#      rewritten), while a server message quoting the value is still masked inside;
 #  (b) version_table_schema, version_table and history_table with quotes, spaces,
 #      semicolons, a dot, upper case, $$, backslashes and non-ASCII letters: the whole loop
 #      (upgrade, current, history -v, check, downgrade, stamp), the offline scripts
@@ -326,6 +329,120 @@ test_case "(a) failures: the migration lock held by another run (lock_wait)"
 	expect_eq "$(cat first.rc)" 0 "exit status of the first run"
 	no_secret first.out first.err
 	history_secret_free
+)
+
+# Passwords that once corrupted output, when masking replaced their text everywhere: a
+# JSON literal, a letter found in every other word, a digit, JSON's metacharacters; the
+# realistic one first, as the reference. One per line.
+SHORT_PASSWORDS="$SECRET
+true
+e
+1
+\"
+\\"
+SHORT_SEQUENCE="heads
+history
+show -v b2
+current
+upgrade a1
+upgrade heads
+current --verbose
+history --verbose --indicate-current
+graph
+check
+stamp a1
+stamp heads
+downgrade a1
+upgrade --sql a1:a2
+upgrade --sql base:heads
+revision -m r --head a2 --rev-id r1
+merge -m m heads --rev-id m1
+downgrade base"
+
+# short_password_outputs PASSWORD DIR: the role's password becomes PASSWORD (in the URL
+# and as the variable app_password), the case's schema starts empty, and SHORT_SEQUENCE
+# runs with -v then -v --json; each --json run prints valid JSON; the normalized outputs
+# go to DIR (absolute), one file per run.
+short_password_outputs() {
+	psql_admin "SET password_encryption = 'scram-sha-256'; ALTER ROLE $ROLE PASSWORD '$(printf '%s' "$1" | sed "s/'/''/g")'" >/dev/null ||
+		fail "setup: cannot set the role's password"
+	pq "DROP SCHEMA $SCHEMA CASCADE; CREATE SCHEMA $SCHEMA AUTHORIZATION $ROLE" >/dev/null
+	_pw_enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1")
+	rm -rf p && mkdir p && cd p || fail "setup: cannot make the project"
+	sec_project "postgresql://$ROLE:$_pw_enc@/$PG_DB?host=$PG_HOST_Q&port=$_PG_PORT&options=$_opts"
+	sed -i '/app_password/d' retort.yaml
+	printf "  app_password: '%s'\n" "$(printf '%s' "$1" | sed "s/'/''/g")" >>retort.yaml
+	mkdir -p "$2"
+	_n=0
+	printf '%s\n' "$SHORT_SEQUENCE" >"$_T_ROOT/short-sequence"
+	while IFS= read -r _c; do
+		for _mode in "-v" "-v --json"; do
+			_n=$((_n + 1))
+			case $_c in revision* | merge*)
+				rm -rf ../w && cp -R . ../w && cd ../w || fail "setup: cannot copy the project" ;;
+			esac
+			# shellcheck disable=SC2086
+			run retort $_mode $_c
+			case $_mode in *--json) expect_json ;; esac
+			{ echo "retort $_mode $_c: exit $RUN_EXIT"; normalized_output; } >"$2/$_n"
+			cd ../p || fail "cd back"
+		done
+	done <"$_T_ROOT/short-sequence"
+	cd .. || fail "cd back"
+}
+
+test_case "(a) passwords true, e, 1, \", \\ online: every --json output is valid JSON, the output is the same as with any other password"
+(
+	role_case
+	printf '%s\n' "$SHORT_PASSWORDS" >short-passwords
+	_ref=
+	while IFS= read -r pw; do
+		_this="$(pwd)/out.$(printf '%s' "$pw" | od -An -tx1 | tr -d ' \n')"
+		short_password_outputs "$pw" "$_this"
+		_rows=$(psql_db "SELECT string_agg(revision || ' ' || direction || ' ' || status, ', ' ORDER BY id)
+		                 FROM retort_version_history")
+		if [ -z "$_ref" ]; then
+			_ref=$_this
+			_ref_rows=$_rows
+			expect_eq "$(psql_db "SELECT count(*) FROM retort_version_history WHERE direction = 'upgrade'")" 3 \
+				"upgrade runs with the reference password"
+			continue
+		fi
+		expect_eq "$_rows" "$_ref_rows" "history rows with the password '$pw'"
+		_asserted
+		diff -r "$_ref" "$_this" >diff.txt || fail "with the password '$pw' the output differs from the realistic password's" \
+			"the same output" "$(head -c 4000 diff.txt)"
+	done <short-passwords
+	# the comparison compares something: runs, JSON literals and the masked URL are there
+	grep -q '"is_current": true' "$_ref"/* || fail "no is_current in the reference outputs"
+	grep -q 'Running upgrade a1 -> b2' "$_ref"/* || fail "no upgrade in the reference outputs"
+	grep -q "postgresql://$ROLE:\*\*\*\*@/$PG_DB" "$_ref"/* || fail "no masked URL in the reference outputs"
+)
+
+test_case "(a) passwords true, e and \\: a server message quoting the value is still masked inside"
+(
+	role_case
+	for pw in true e '\'; do
+		psql_admin "SET password_encryption = 'scram-sha-256'; ALTER ROLE $ROLE PASSWORD '$pw'" >/dev/null ||
+			fail "setup: cannot set the role's password"
+		pq "DROP SCHEMA $SCHEMA CASCADE; CREATE SCHEMA $SCHEMA AUTHORIZATION $ROLE" >/dev/null
+		rm -rf p && mkdir p && cd p || fail "setup"
+		sec_project "postgresql://$ROLE:$(urlenc "$pw")@/$PG_DB?host=$PG_HOST_Q&port=$_PG_PORT&options=$_opts"
+		sed -i '/app_password/d' retort.yaml
+		printf "  app_password: '%s'\n" "$pw" >>retort.yaml
+		write_rev x3 a2 "" "SELECT '\${app_password}'::integer;" ""
+		for mode in "" "--json"; do
+			# shellcheck disable=SC2086
+			run retort $mode upgrade x3
+			expect_exit 1
+			expect_stderr_contains 'error: versions/x3_rev.sql:9: invalid input syntax for type integer: "****" (22P02)'
+			expect_stderr_contains "LINE 9: SELECT '****'::integer"
+			case $mode in --json) expect_json 'd["ok"] is False and d["error"]["message"].endswith("/versions/x3_rev.sql:9: invalid input syntax for type integer: \"****\" (22P02)")' ;; esac
+		done
+		expect_eq "$(psql_db "SELECT count(*) FROM retort_version_history WHERE revision = 'x3' AND error LIKE '%\"****\"%'")" 2 \
+			"failed runs of x3 recorded masked (password '$pw')"
+		cd .. || fail "cd back"
+	done
 )
 
 # ------------------------------------------------------------------------------------

@@ -575,6 +575,21 @@ START_TEST(file_templates)
 	                  "unknown token '%(oops' in 'file_template'");
 	assert_load_error("\nfile_template: \"%(slug)s\"\n", 2, "'file_template' must contain %(rev)s");
 	assert_hint("The revision id keeps file names unique, as in the default %(rev)s_%(slug)s.");
+	/* %(rev)s must be a whole '_'-separated part, or every file made so is refused */
+	load_ok("file_template: \"%(slug)s_%(rev)s\"\n");
+	load_ok("file_template: \"%(rev)s\"\n");
+	load_ok("file_template: \"%(rev)s-%(slug)s_%(rev)s_x\"\n");
+	assert_load_error("file_template: \"%(rev)s-%(slug)s\"\n", 1,
+	                  "'file_template' must have %(rev)s as a whole '_'-separated part, not "
+	                  "'%(rev)s-%(slug)s'");
+	assert_hint("A revision file's name must hold its id between '_' or at either end of the name, "
+	            "as in the default %(rev)s_%(slug)s or in %(year)d%(month).2d%(day).2d_%(rev)s_%(slug)s.");
+	assert_load_error("file_template: \"%(year)d%(rev)s\"\n", 1,
+	                  "'file_template' must have %(rev)s as a whole '_'-separated part, not "
+	                  "'%(year)d%(rev)s'");
+	assert_load_error("file_template: \"%(rev)s.sql\"\n", 1,
+	                  "'file_template' must have %(rev)s as a whole '_'-separated part, not "
+	                  "'%(rev)s.sql'");
 	assert_load_error("file_template: \"%(rev)d\"\n", 1,
 	                  "unknown token '%(rev)d' in 'file_template'");
 	assert_load_error("file_template: \"sub/%(rev)s\"\n", 1, "'file_template' must not contain '/'");
@@ -944,9 +959,12 @@ START_TEST(url_password_is_a_secret)
 	m = rt_mask(cfg->url);
 	ck_assert_str_eq(m, "postgresql://app:****@db/app");
 	free(m);
-	rt_error_set(RT_EDB, "cannot connect to '%s': password hunter2 rejected", cfg->url);
+	/* the error slot keeps what it is given: the URL is shown through rt_url_masked() */
+	m = rt_url_masked(cfg->url);
+	rt_error_set(RT_EDB, "cannot connect to '%s': %s", m, "the server said no");
 	ck_assert_str_eq(rt_error_last()->message,
-	                 "cannot connect to 'postgresql://app:****@db/app': password **** rejected");
+	                 "cannot connect to 'postgresql://app:****@db/app': the server said no");
+	free(m);
 }
 END_TEST
 
@@ -976,6 +994,20 @@ START_TEST(errors_never_show_the_password)
 	                  "  url: postgresql://app:hunter2@db/app\n",
 	                  1, "invalid duration 'postgresql://app:****@db/app' for 'lock_wait'");
 	ck_assert_ptr_null(strstr(rt_error_last()->message, "hunter2"));
+	rt_secrets_clear();
+	assert_load_error("database:\n  url: postgresql://app:hunter2@db/app\nfile_template: '%(hunter2)s_%(rev)s'\n",
+	                  3, "unknown token '%(****)s' in 'file_template'");
+	rt_secrets_clear();
+
+	/* keys and names of the file are quoted masked too (the fuzzer's find) */
+	assert_load_error("database:\n  url: postgresql://app:hunter2@db/app\nhunter2: 1\n", 3,
+	                  "unknown key '****'");
+	rt_secrets_clear();
+	assert_load_error("database:\n  url: postgresql://app:hunter2@db/app\nvariables:\n  hunter2-x: 1\n",
+	                  4, "invalid variable name '****-x'");
+	rt_secrets_clear();
+	assert_load_error("database:\n  url: postgresql://app:hunter2@db/app\nenvironments:\n  hunter2:\n"
+	                  "    lock_wait: never\n", 5, "invalid duration 'never' for 'lock_wait' in environment '****'");
 	rt_secrets_clear();
 
 	o.environment = "prod";

@@ -351,7 +351,7 @@ START_TEST(test_application_name)
 	str_eq(query1(db, "SELECT current_setting('application_name')"), "retort");
 	db->ops->close(db);
 
-	/* a URL that asks for another application_name still gets "retort" */
+	/* "retort" is only the default: an application_name of the URL is kept */
 	rt_buf_addf(&u, "postgresql:///%s?host=", dbname);
 	for (const char *p = host; *p; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
@@ -365,7 +365,7 @@ START_TEST(test_application_name)
 	rt_buf_addf(&u, "&application_name=other&options=-csearch_path%%3D%s", schema);
 	cfg.url = u.ptr;
 	db = open_db();
-	str_eq(query1(db, "SELECT current_setting('application_name')"), "retort");
+	str_eq(query1(db, "SELECT current_setting('application_name')"), "other");
 	str_eq(query1(db, "SELECT current_database()"), dbname);
 	str_eq(query1(db, "SELECT current_schema()"), schema);
 	db->ops->close(db);
@@ -414,6 +414,25 @@ START_TEST(test_syntax_error_caret)
 	str_eq(e->sqlstate, "42P01");
 	str_eq(e->context, "LINE 2: FROM nope\n"
 	                   "             ^");
+
+	/* a password in the statement (a substituted variable) is masked in the server's
+	 * message and in the line quoted, and the caret still points at the error; retort's
+	 * own words and numbers around them are left alone, even for a password "1" */
+	rt_secret_add("pw-Secret-9");
+	rt_secret_add("1");
+	rc = db->ops->exec(db, "SELECT 'pw-Secret-9', 1 AS x 'pw-Secret-9'", "versions/1_x.sql", 1, NULL);
+	e = rt_error_last();
+	ck_assert_int_eq(rc, RT_EDB);
+	str_eq(e->message, "versions/1_x.sql:1: syntax error at or near \"'****'\" (42601)");
+	str_eq(e->context, "LINE 1: SELECT '****', **** AS x '****'\n"
+	                   "                                 ^");
+	rc = db->ops->exec(db, "DO $$ BEGIN RAISE EXCEPTION 'bad %', 'pw-Secret-9' USING DETAIL = "
+	                   "'was pw-Secret-9', HINT = 'not pw-Secret-9'; END $$", "versions/1_x.sql", 1, NULL);
+	e = rt_error_last();
+	str_eq(e->message, "versions/1_x.sql:1: bad **** (P0001)");
+	str_eq(e->detail, "was ****");
+	str_eq(e->hint, "not ****");
+	rt_secrets_clear();
 
 	/* the connection goes on after errors */
 	str_eq(query1(db, "SELECT 40 + 2"), "42");

@@ -1,7 +1,9 @@
 /*
  * check_url.c - unit tests for lib/url.c: dialect detection, password masking in the three
  * places a password can sit (userinfo, password= query parameter, libpq keyword string),
- * secret registration, and the file a sqlite: URL names.
+ * secret registration, the masking of outside text (whole words for short passwords, a
+ * caret kept in place), the error slot that never rewrites retort's own text, and the
+ * file a sqlite: URL names.
  */
 #include <limits.h>
 #include <unistd.h>
@@ -171,8 +173,9 @@ START_TEST(register_userinfo)
 	m = rt_mask("a p%40ss%2Fword b p@ss/word c");
 	ck_assert_str_eq(m, "a **** b **** c");
 	free(m);
-	rt_error_set(RT_EDB, "cannot connect to %s", "postgresql://app:p%40ss%2Fword@db/app");
-	ck_assert_str_eq(rt_error_last()->message, "cannot connect to postgresql://app:****@db/app");
+	m = rt_url_masked("postgresql://app:p%40ss%2Fword@db/app");
+	ck_assert_str_eq(m, "postgresql://app:****@db/app");
+	free(m);
 }
 END_TEST
 
@@ -202,6 +205,84 @@ START_TEST(register_nothing)
 	m = rt_mask("postgresql://app@db/app sqlite:///a:b@c.db host=db");
 	ck_assert_str_eq(m, "postgresql://app@db/app sqlite:///a:b@c.db host=db");
 	free(m);
+}
+END_TEST
+
+/* Short passwords made of letters and digits match whole words only; any other password
+ * matches everywhere. */
+START_TEST(mask_short_secrets_whole_words)
+{
+	char *m;
+
+	rt_secret_add("true");
+	rt_secret_add("e");
+	rt_secret_add("1");
+	m = rt_mask("is_head: true, untrue, e-mail, line 1, t_a1, 10, \"e\", caf\xc3\xa9 e");
+	ck_assert_str_eq(m, "is_head: ****, untrue, ****-mail, line ****, t_a1, 10, \"****\", caf\xc3\xa9 ****");
+	free(m);
+	ck_assert_int_eq(rt_secret_in("CREATE TABLE t_a1 (id integer primary key)"), 0);
+	ck_assert_int_eq(rt_secret_in("INSERT INTO t VALUES ('e')"), 1);
+	rt_secrets_clear();
+	/* 8 bytes or more, or any other character: masked inside words too */
+	rt_secret_add("hunter22");
+	rt_secret_add("\"");
+	rt_secret_add("\\");
+	m = rt_mask("md5hunter22x say \"hi\" a\\b");
+	ck_assert_str_eq(m, "md5****x say ****hi**** a****b");
+	free(m);
+	ck_assert_int_eq(rt_secret_in("md5hunter22"), 1);
+}
+END_TEST
+
+/* The offset of a caret follows the text it points into when a password before it is
+ * masked; one inside a password moves to the start of its "****". */
+START_TEST(mask_span_moves_the_caret)
+{
+	const char *line = "SELECT 'long-secret-1' AS a, FROM t";
+	size_t pos = (size_t)(strstr(line, "FROM") - line), inside = 10, end = strlen(line);
+	char *m;
+
+	rt_secret_add("long-secret-1");
+	m = rt_mask_span_plain(line, strlen(line), &pos);
+	ck_assert_str_eq(m, "SELECT '****' AS a, FROM t");
+	ck_assert_str_eq(m + pos, "FROM t");
+	free(m);
+	m = rt_mask_span_plain(line, strlen(line), &inside);
+	ck_assert_str_eq(m + inside, "****' AS a, FROM t");
+	free(m);
+	m = rt_mask_span_plain(line, 7, &end); /* only "SELECT ": end maps to its end */
+	ck_assert_str_eq(m, "SELECT ");
+	ck_assert_uint_eq(end, 7);
+	free(m);
+}
+END_TEST
+
+/* The error slot and diagnostics keep retort's text as formatted: nothing rewrites it,
+ * whatever the password is. */
+START_TEST(error_slot_never_rewrites)
+{
+	struct rt_diags d = RT_DIAGS_INIT;
+
+	rt_secret_add("e");
+	rt_secret_add("true");
+	rt_secret_add("1");
+	rt_error_set(RT_EINPUT, "%s:%d: revision 'e' is true", "/p/versions/e_x.sql", 1);
+	rt_error_set_location("/p/versions/e_x.sql", 1);
+	rt_error_set_detail("detail e 1 true");
+	rt_error_set_hint("hint e 1 true");
+	rt_error_set_context("LINE 1: SELECT e");
+	ck_assert_str_eq(rt_error_last()->message, "/p/versions/e_x.sql:1: revision 'e' is true");
+	ck_assert_str_eq(rt_error_last()->file, "/p/versions/e_x.sql");
+	ck_assert_str_eq(rt_error_last()->detail, "detail e 1 true");
+	ck_assert_str_eq(rt_error_last()->hint, "hint e 1 true");
+	ck_assert_str_eq(rt_error_last()->context, "LINE 1: SELECT e");
+	rt_error_prefix("e %d", 1);
+	ck_assert_str_eq(rt_error_last()->message, "e 1: /p/versions/e_x.sql:1: revision 'e' is true");
+	ck_assert_int_eq(rt_diags_add(&d, RT_SEV_ERROR, "k", "/p/e.sql", 1, "hint e", "message %s", "e"), 0);
+	ck_assert_str_eq(d.items[0].message, "message e");
+	ck_assert_str_eq(d.items[0].file, "/p/e.sql");
+	ck_assert_str_eq(d.items[0].hint, "hint e");
+	rt_diags_release(&d);
 }
 END_TEST
 
@@ -317,6 +398,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, register_userinfo);
 	tcase_add_test(tc, register_query_and_keyword);
 	tcase_add_test(tc, register_nothing);
+	tcase_add_test(tc, mask_short_secrets_whole_words);
+	tcase_add_test(tc, mask_span_moves_the_caret);
+	tcase_add_test(tc, error_slot_never_rewrites);
 	tcase_add_test(tc, sqlite_paths);
 	tcase_add_test(tc, sqlite_invalid);
 	tcase_add_test(tc, out_of_memory);
