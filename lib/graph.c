@@ -523,7 +523,20 @@ int rt_graph_load_script(const struct rt_graph *g, struct rt_revision *rev)
 		return 0;
 	if ((rc = rt_file_read(rev->path, &text, &len)) < 0)
 		return rc;
-	rc = rt_script_parse(&rev->script, rev->path, text, len, g->dialect, g->cfg);
+	rc = rt_script_read(&rev->script, rev->path, text, len, g->dialect, NULL);
 	free(text);
 	return rc;
+}
+
+int rt_graph_bind_section(const struct rt_graph *g, struct rt_revision *rev, enum rt_direction dir)
+{
+	struct rt_section *sec;
+	int rc = rt_graph_load_script(g, rev);
+
+	if (rc < 0)
+		return rc;
+	sec = dir == RT_DOWNGRADE ? &rev->script->downgrade : &rev->script->upgrade;
+	if (!sec->present || sec->bound == g->cfg)
+		return 0;
+	return rt_section_bind(sec, rev->path, g->dialect, g->cfg, NULL);
 }

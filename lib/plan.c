@@ -175,7 +175,7 @@ static int prepare_steps(const struct rt_graph *g, struct rt_plan *p)
 	for (size_t i = 0; i < p->n; i++) {
 		struct rt_step *st = &p->steps[i];
 		const struct rt_section *sec;
-		int rc = rt_graph_load_script(g, st->rev);
+		int rc = rt_graph_bind_section(g, st->rev, st->direction);
 		if (rc < 0)
 			return rc;
 		sec = st->direction == RT_UPGRADE ? &st->rev->script->upgrade : &st->rev->script->downgrade;

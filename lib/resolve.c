@@ -135,7 +135,7 @@ static int resolve_locked(struct rt_db *db, const struct rt_graph *g, struct rt_
 	res->completed = u->statement_index;
 	res->interrupted = strcmp(u->status, "running") == 0;
 	rt_history_rows_free(u, 1);
-	if ((rc = rt_graph_load_script(g, rev)) < 0)
+	if ((rc = rt_graph_bind_section(g, rev, res->direction)) < 0)
 		return rc;
 	sec = res->direction == RT_UPGRADE ? &rev->script->upgrade : &rev->script->downgrade;
 	res->statements = (int)sec->n;

@@ -246,10 +246,25 @@ enum rt_stmt_flags {
 	RT_STMT_BAD = 1 << 6,         /* rt_script_parse_diags() reported a problem of it */
 };
 
-/* One SQL statement of a section, variables substituted. */
+/* A ${name} reference in a statement's source text: name ${name}, ${name:literal} or
+ * ${name:ident}. Offsets are bytes into the statement's src. */
+enum rt_var_form { RT_VAR_RAW, RT_VAR_LITERAL, RT_VAR_IDENT };
+struct rt_var_use {
+	size_t start, end;  /* "${" .. one past "}" */
+	size_t name, name_len;
+	enum rt_var_form form;
+};
+
+/* One SQL statement of a section. As read from the file, sql is its source text; once the
+ * section is bound for a run (rt_section_bind()), sql is that text with its ${name}
+ * references replaced by the run's values (src keeps the source). */
 struct rt_stmt {
 	char *sql;        /* the statement without its terminating ';' (owned) */
 	size_t len;
+	char *src;        /* its source text in the file, when binding changed sql (owned), or NULL */
+	size_t offset;    /* byte offset of its first token in the file */
+	struct rt_var_use *vars; /* the references in its source text (owned) */
+	size_t nvars;
 	const char *path; /* the revision file (borrowed from the script) */
 	int line;         /* 1-based line of its first token in the file */
 	int column;       /* 1-based column (in characters) of its first token */
@@ -264,6 +279,7 @@ struct rt_section {
 	int line;         /* line of the marker, 0 if absent */
 	struct rt_stmt *stmts;
 	size_t n;
+	const struct rt_config *bound; /* the config it was bound with (rt_section_bind()), or NULL */
 };
 
 struct rt_script {
@@ -317,8 +333,19 @@ int rt_name_check(const char *name, enum rt_name_kind kind, const char *path, in
 /* 1 when id is a valid revision id (rt_name_check() without the message). */
 int rt_revision_id_valid(const char *id);
 
-/* Parses a whole revision file: sections, statements split for dialect, variables
- * substituted from cfg (may be NULL: then any ${name} is an error). */
+/* Reads a whole revision file: its checksums, sections, statements split for dialect with
+ * their ${name} references found, nothing bound to a config yet (so reading never fails on
+ * an undefined variable). A problem of one statement goes into problems when it is not
+ * NULL (the statement is marked RT_STMT_BAD) and reading goes on; else it fails. */
+int rt_script_read(struct rt_script **out, const char *path, const char *text, size_t len,
+                   enum rt_dialect dialect, struct rt_diags *problems);
+/* Binds a section for a run: each statement's references replaced by cfg's values (cfg may
+ * be NULL: then any ${name} is an error), and refused if it holds what a revision may not
+ * (transaction control, a client command, COPY TO STDOUT ...). path names the file in
+ * messages; problems as for rt_script_read(). */
+int rt_section_bind(struct rt_section *sec, const char *path, enum rt_dialect dialect,
+                    const struct rt_config *cfg, struct rt_diags *problems);
+/* rt_script_read() and rt_section_bind() of both sections, failing at the first problem. */
 int rt_script_parse(struct rt_script **out, const char *path, const char *text, size_t len,
                     enum rt_dialect dialect, const struct rt_config *cfg);
 /* The same, but a problem of one statement (an undefined variable, a psql meta-command,
@@ -390,7 +417,7 @@ struct rt_revision *rt_graph_get_label(const struct rt_graph *g, const char *lab
 /* Looks up a full id, a branch label or a unique id prefix. RT_ENOTFOUND / RT_EAMBIGUOUS
  * (the message lists the candidates). */
 int rt_graph_lookup(const struct rt_graph *g, const char *ref, struct rt_revision **out);
-/* Loads and parses the revision's body (once; cached in rev->script). */
+/* Loads and reads the revision's body (once; cached in rev->script), nothing bound. */
 int rt_graph_load_script(const struct rt_graph *g, struct rt_revision *rev);
 
 /* A set of revisions, in a meaningful order where one is stated. */
@@ -434,6 +461,10 @@ int rt_graph_all_newest_first(const struct rt_graph *g, struct rt_revlist *out);
  * ------------------------------------------------------------------------------------ */
 
 enum rt_direction { RT_UPGRADE = 0, RT_DOWNGRADE = 1, RT_STAMP = 2 };
+
+/* Loads the body and binds the section a step in direction dir runs (upgrade, downgrade)
+ * for the graph's config, once. */
+int rt_graph_bind_section(const struct rt_graph *g, struct rt_revision *rev, enum rt_direction dir);
 
 /* One change to the version table. */
 enum rt_verop_kind { RT_VER_INSERT, RT_VER_UPDATE, RT_VER_DELETE };

@@ -133,9 +133,18 @@ static int scan_directives(const char *path, const char *text, size_t len, size_
 	return 0;
 }
 
+/* A problem of one statement: into problems (the statement marked), or the failure. */
+static int statement_problem(struct rt_stmt *st, struct rt_diags *problems, int rc)
+{
+	if (!problems || rc == RT_ENOMEM)
+		return rc;
+	st->flags |= RT_STMT_BAD;
+	return rt_diags_add_error(problems, "bad-statement");
+}
+
 static int parse_section(struct rt_script *s, struct rt_section *sec, const char *text,
                          size_t start, size_t end, int line, enum rt_dialect dialect,
-                         const struct rt_config *cfg, struct rt_diags *problems)
+                         struct rt_diags *problems)
 {
 	int rc;
 
@@ -144,16 +153,26 @@ static int parse_section(struct rt_script *s, struct rt_section *sec, const char
 	if ((rc = rt_sql_split(dialect, s->path, text + start, end - start, line, &sec->stmts,
 	                       &sec->n)) < 0)
 		return rc;
-	for (size_t i = 0; i < sec->n; i++) {
-		if ((rc = rt_stmt_bind(s->path, &sec->stmts[i], dialect, cfg)) == 0)
-			continue;
-		if (!problems || rc == RT_ENOMEM)
-			return rc;
-		sec->stmts[i].flags |= RT_STMT_BAD;
-		if ((rc = rt_diags_add_error(problems, "bad-statement")) < 0)
-			return rc;
+	for (size_t i = 0; i < sec->n && rc == 0; i++) {
+		sec->stmts[i].offset += start;
+		if ((rc = rt_stmt_scan(s->path, &sec->stmts[i], dialect)) < 0)
+			rc = statement_problem(&sec->stmts[i], problems, rc);
 	}
-	return 0;
+	return rc;
+}
+
+int rt_section_bind(struct rt_section *sec, const char *path, enum rt_dialect dialect,
+                    const struct rt_config *cfg, struct rt_diags *problems)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < sec->n && rc == 0; i++)
+		if (!(sec->stmts[i].flags & RT_STMT_BAD) &&
+		    (rc = rt_stmt_bind(path, &sec->stmts[i], dialect, cfg)) < 0)
+			rc = statement_problem(&sec->stmts[i], problems, rc);
+	if (rc == 0)
+		sec->bound = cfg;
+	return rc;
 }
 
 /* The SQL from body on must be UTF-8: the database would store, or choke on, bytes in
@@ -197,7 +216,7 @@ int rt_script_checksum_is(const struct rt_script *s, const char *stored)
 }
 
 static int build(struct rt_script *s, const char *text, size_t len, enum rt_dialect dialect,
-                 const struct rt_config *cfg, struct rt_diags *problems)
+                 struct rt_diags *problems)
 {
 	struct directives dirs = { NULL, 0, 0 };
 	size_t open, close, body;
@@ -234,7 +253,7 @@ static int build(struct rt_script *s, const char *text, size_t len, enum rt_dial
 				;
 			if (j < dirs.n)
 				end = dirs.items[j].start;
-			rc = parse_section(s, sec, text, d->end, end, d->line, dialect, cfg, problems);
+			rc = parse_section(s, sec, text, d->end, end, d->line, dialect, problems);
 			break;
 		}
 	}
@@ -249,8 +268,8 @@ static int build(struct rt_script *s, const char *text, size_t len, enum rt_dial
 	return rc;
 }
 
-int rt_script_parse_diags(struct rt_script **out, const char *path, const char *text, size_t len,
-                          enum rt_dialect dialect, const struct rt_config *cfg, struct rt_diags *problems)
+int rt_script_read(struct rt_script **out, const char *path, const char *text, size_t len,
+                   enum rt_dialect dialect, struct rt_diags *problems)
 {
 	struct rt_script *s;
 	int rc;
@@ -264,12 +283,28 @@ int rt_script_parse_diags(struct rt_script **out, const char *path, const char *
 		free(s);
 		return RT_ENOMEM;
 	}
-	if ((rc = build(s, text, len, dialect, cfg, problems)) < 0) {
+	if ((rc = build(s, text, len, dialect, problems)) < 0) {
 		rt_script_free(s);
 		return rc;
 	}
 	*out = s;
 	return 0;
+}
+
+int rt_script_parse_diags(struct rt_script **out, const char *path, const char *text, size_t len,
+                          enum rt_dialect dialect, const struct rt_config *cfg, struct rt_diags *problems)
+{
+	int rc = rt_script_read(out, path, text, len, dialect, problems);
+
+	if (rc == 0)
+		rc = rt_section_bind(&(*out)->upgrade, path, dialect, cfg, problems);
+	if (rc == 0 && (*out)->downgrade.present)
+		rc = rt_section_bind(&(*out)->downgrade, path, dialect, cfg, problems);
+	if (rc < 0) {
+		rt_script_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 int rt_script_parse(struct rt_script **out, const char *path, const char *text, size_t len,

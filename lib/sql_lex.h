@@ -128,9 +128,19 @@ int rt_sql_syntax_check_pg(const struct rt_stmt *st);
  * dialect's own client: a psql backslash meta-command, or a sqlite3 dot-command. */
 int rt_sql_check_client_commands(enum rt_dialect d, const char *path, const struct rt_stmt *st);
 
-/* stmt_rules.c: binds statement st of the file path for a run (variables from cfg) and
- * refuses what a revision may not hold; RT_EINPUT naming path and line. */
+/* stmt_rules.c: finds the ${name} references of statement st of the file path (when the
+ * script is read); binds it for a run (variables from cfg) and refuses what a revision may
+ * not hold. RT_EINPUT naming path and line. */
+int rt_stmt_scan(const char *path, struct rt_stmt *st, enum rt_dialect dialect);
 int rt_stmt_bind(const char *path, struct rt_stmt *st, enum rt_dialect dialect, const struct rt_config *cfg);
+
+/* vars.c: the ${name} references of text (errors for an unknown :FORM name path and
+ * line), and text with them replaced by cfg's values (*out new; an undefined name is an
+ * error naming its line). */
+int rt_vars_scan(enum rt_dialect dialect, const char *text, size_t len, const char *path, int base_line,
+                 struct rt_var_use **out, size_t *nout);
+int rt_vars_apply(enum rt_dialect dialect, const char *text, size_t len, const struct rt_var_use *uses,
+                  size_t n, const struct rt_config *cfg, const char *path, int base_line, char **out);
 
 /* rt_vars_substitute() lexing text as dialect does. The public function, which has no
  * dialect parameter, lexes as PostgreSQL; SQLite differs in comments that do not nest,

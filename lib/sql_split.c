@@ -33,6 +33,10 @@ int rt_stmt_list_add(struct rt_stmt_list *l, const char *path, const char *text,
 		s->column += ((unsigned char)text[i - 1] & 0xC0) != 0x80;
 	s->flags = flags;
 	s->copy_data = NULL;
+	s->src = NULL;
+	s->offset = start;
+	s->vars = NULL;
+	s->nvars = 0;
 	s->copy_len = 0;
 	s->copy_line = 0;
 	return 0;
@@ -44,6 +48,8 @@ void rt_stmts_free(struct rt_stmt *stmts, size_t n)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		free(stmts[i].sql);
+		free(stmts[i].src);
+		free(stmts[i].vars);
 		free(stmts[i].copy_data);
 	}
 	free(stmts);

@@ -439,12 +439,18 @@ int rt_sql_split_pg(const char *path, const char *text, size_t len, int base_lin
 		if (tok.kind != RT_TOK_COPY_DATA)
 			continue;
 		rc = split_segment(path, text + covered, tok.start - covered, line, out);
+		for (size_t i = first; i < out->n; i++)
+			out->items[i].offset += covered; /* offsets into text, not the segment */
 		if (rc == 0)
 			rc = attach_copy_data(path, text, &tok, out, first);
 		covered = tok.end;
 		line = lx.line;
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		size_t first = out->n;
 		rc = split_segment(path, text + covered, len - covered, line, out);
+		for (size_t i = first; i < out->n; i++)
+			out->items[i].offset += covered;
+	}
 	return rc;
 }

@@ -2,8 +2,9 @@
  * stmt_rules.c - binding one statement of a revision for a run, and what a statement of a
  * revision may not be.
  *
- * Binding substitutes the ${name} references (vars.c); a value must not change where the
- * statement ends (no smuggled statements). Then the statement is refused when it is
+ * Reading finds a statement's ${name} references (vars.c); binding replaces them with a
+ * run's values, keeping the source text, and a value must not change where the statement
+ * ends (no smuggled statements). Then the statement is refused when it is
  * transaction control (retort opens and commits transactions itself), a command of the
  * database's own client (sql_meta.c), or COPY without a place for its data. Each refusal
  * names the file and line; rt_script_parse_diags() collects them all.
@@ -99,21 +100,38 @@ static int refuse_txn_control(const char *path, const struct rt_stmt *st)
 	return RT_EINPUT;
 }
 
-int rt_stmt_bind(const char *path, struct rt_stmt *st, enum rt_dialect dialect, const struct rt_config *cfg)
+int rt_stmt_scan(const char *path, struct rt_stmt *st, enum rt_dialect dialect)
 {
+	return rt_vars_scan(dialect, st->sql, st->len, path, st->line, &st->vars, &st->nvars);
+}
+
+/* st->sql becomes its source text with the references replaced by cfg's values. */
+static int substitute(const char *path, struct rt_stmt *st, enum rt_dialect dialect, const struct rt_config *cfg)
+{
+	const char *source = st->src ? st->src : st->sql;
 	char *sql;
-	int rc = rt_vars_substitute_dialect(dialect, st->sql, st->len, cfg, path, st->line, &sql);
+	int rc = rt_vars_apply(dialect, source, strlen(source), st->vars, st->nvars, cfg, path, st->line, &sql);
 
 	if (rc < 0)
 		return rc;
-	if (strcmp(sql, st->sql) != 0 && (rc = still_one_statement(path, st, sql, dialect)) < 0) {
+	if (strcmp(sql, source) != 0 && (rc = still_one_statement(path, st, sql, dialect)) < 0) {
 		free(sql);
 		return rc;
 	}
-	free(st->sql);
+	if (st->src)
+		free(st->sql);
+	else
+		st->src = st->sql;
 	st->sql = sql;
 	st->len = strlen(sql);
-	if ((rc = rt_sql_check_client_commands(dialect, path, st)) < 0 || (rc = check_copy(path, st)) < 0)
+	return 0;
+}
+
+int rt_stmt_bind(const char *path, struct rt_stmt *st, enum rt_dialect dialect, const struct rt_config *cfg)
+{
+	int rc = st->nvars ? substitute(path, st, dialect, cfg) : 0;
+
+	if (rc < 0 || (rc = rt_sql_check_client_commands(dialect, path, st)) < 0 || (rc = check_copy(path, st)) < 0)
 		return rc;
 	return st->flags & RT_STMT_TXN_CONTROL ? refuse_txn_control(path, st) : 0;
 }

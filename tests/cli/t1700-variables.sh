@@ -215,4 +215,30 @@ test_case "an unknown form is an error naming file and line"
 	expect_stderr_contains "versions/r1_rev.sql:9: unknown variable form '\${role:quoted}'"
 )
 
+test_case "stamp never binds a script: an undefined variable in one it does not run is no error"
+(
+	new_project
+	write_rev r1 null
+	write_rev r2 r1 "" "GRANT SELECT ON t_r1 TO \${reader};" "REVOKE SELECT ON t_r1 FROM \${reader};"
+	run retort stamp head
+	expect_exit 0
+	expect_eq "$(versions_of app.db)" r2 "version rows"
+	expect_eq "$(sql app.db "SELECT checksum FROM retort_version_history WHERE revision = 'r2'")" \
+		"$(sha256sum versions/r2_rev.sql | cut -d' ' -f1)" "the stamp row's checksum"
+)
+
+test_case "only the section that runs is bound: a downgrade ignores an undefined variable of the upgrade"
+(
+	new_project
+	write_rev r1 null "" "CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('\${only_at_upgrade}');" "DROP TABLE t;"
+	run retort -x only_at_upgrade=x upgrade head
+	expect_exit 0
+	run retort downgrade base
+	expect_exit 0
+	expect_eq "$(tables_of app.db)" "" "tables"
+	run retort upgrade head
+	expect_exit 2
+	expect_stderr_contains "versions/r1_rev.sql:9: undefined variable '\${only_at_upgrade}'"
+)
+
 test_done

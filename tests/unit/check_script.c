@@ -382,6 +382,40 @@ START_TEST(test_variables)
 }
 END_TEST
 
+/* Reading finds references and never binds; binding is per section and per config, keeps
+ * the source text, and can be done again with other values. */
+START_TEST(test_read_then_bind)
+{
+	static const char text[] = "/*\nrevision: a\ndown_revision: null\n*/\n-- retort:upgrade\n"
+	                           "CREATE TABLE ${schema}.t (v text DEFAULT ${owner:literal});\n"
+	                           "-- retort:downgrade\nDROP TABLE ${nope}.t;\n";
+	struct rt_var other[] = { { "schema", "s2" }, { "owner", "bob's" } };
+	struct rt_config cfg = make_cfg(), cfg2 = make_cfg();
+	struct rt_script *s = NULL;
+	const struct rt_stmt *st;
+
+	ck_assert_int_eq(rt_script_read(&s, "v/s.sql", text, strlen(text), RT_DIALECT_POSTGRESQL, NULL), 0);
+	st = &s->upgrade.stmts[0];
+	ck_assert_str_eq(st->sql, "CREATE TABLE ${schema}.t (v text DEFAULT ${owner:literal})");
+	ck_assert_uint_eq(st->nvars, 2);
+	ck_assert_int_eq(st->vars[1].form, RT_VAR_LITERAL);
+	ck_assert_int_eq(memcmp(text + st->offset, st->sql, st->len), 0); /* its span in the file */
+	ck_assert_ptr_null(s->upgrade.bound);
+	ck_assert_int_eq(rt_section_bind(&s->upgrade, s->path, RT_DIALECT_POSTGRESQL, &cfg, NULL), 0);
+	ck_assert_ptr_eq(s->upgrade.bound, &cfg);
+	ck_assert_str_eq(st->sql, "CREATE TABLE app.t (v text DEFAULT 'alice')");
+	ck_assert_str_eq(st->src, "CREATE TABLE ${schema}.t (v text DEFAULT ${owner:literal})");
+	cfg2.vars = other;
+	ck_assert_int_eq(rt_section_bind(&s->upgrade, s->path, RT_DIALECT_POSTGRESQL, &cfg2, NULL), 0);
+	ck_assert_str_eq(st->sql, "CREATE TABLE s2.t (v text DEFAULT 'bob''s')");
+	/* the downgrade's undefined variable is an error only when it is bound */
+	ck_assert_int_eq(rt_section_bind(&s->downgrade, s->path, RT_DIALECT_POSTGRESQL, &cfg, NULL), RT_EINPUT);
+	ck_assert_str_eq(rt_error_last()->message, "v/s.sql:8: undefined variable '${nope}'");
+	ck_assert_ptr_null(s->downgrade.bound);
+	rt_script_free(s);
+}
+END_TEST
+
 START_TEST(test_body_errors)
 {
 	parse_fails(HEADER "-- retort:upgrade\nSELECT 1;\n\nSELECT 'abc;\n-- retort:downgrade\nSELECT 2;\n",
@@ -443,6 +477,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_header_required);
 	tcase_add_test(tc, test_transaction_control_refused);
 	tcase_add_test(tc, test_variables);
+	tcase_add_test(tc, test_read_then_bind);
 	tcase_add_test(tc, test_body_errors);
 	tcase_add_test(tc, test_out_of_memory);
 	suite_add_tcase(s, tc);
