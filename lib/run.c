@@ -237,7 +237,10 @@ static int commit(struct runner *r)
 	if (r->offline)
 		return emit(r, "COMMIT;\n");
 	rc = r->db->ops->exec(r->db, "COMMIT", NULL, 0, NULL);
-	r->db->in_transaction = 0;
+	/* PostgreSQL ends a transaction whose COMMIT failed; SQLite keeps it open (SQLITE_BUSY,
+	 * a deferred foreign key), and rollback() must end it */
+	if (rc == 0 || r->d != RT_DIALECT_SQLITE)
+		r->db->in_transaction = 0;
 	return rc;
 }
 
