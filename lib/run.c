@@ -547,7 +547,7 @@ static int run_autocommit_step(struct runner *r, struct rt_step *st)
 	size_t i = 0;
 	int rc, attempt = 0;
 
-	size_t from = 0;
+	size_t from = 0, completed = 0; /* statements that completed, recorded or not */
 	int resuming = 0;
 	char digest[RT_STMT_DIGEST_LEN + 1];
 
@@ -572,6 +572,7 @@ static int run_autocommit_step(struct runner *r, struct rt_step *st)
 		if (rc < 0)
 			break;
 		attempt = 0;
+		completed = i + 1;
 		if ((rc = rt_stmt_digest(s, digest)) < 0 ||
 		    (rc = rt_sql_history_progress(&b, r->d, r->cfg, st->rev->id, (int)i + 1, digest)) < 0 ||
 		    (rc = run_meta_guarded(r, &b, "the history table update")) < 0)
@@ -588,7 +589,8 @@ static int run_autocommit_step(struct runner *r, struct rt_step *st)
 		reset_after_failure(r, sec);
 		rt_error_save(&saved);
 		err = rt_strndup(saved.message ? saved.message : "", 2000);
-		if (err && rt_sql_history_finish(&b, r->d, r->cfg, st->rev->id, "failed", (int)i, err) == 0)
+		if (err && rt_sql_history_finish(&b, r->d, r->cfg, st->rev->id, "failed",
+		                                 (int)(completed > i ? completed : i), err) == 0)
 			r->db->ops->exec(r->db, b.ptr, NULL, 0, NULL);
 		free(err);
 		rt_error_restore(&saved);

@@ -83,4 +83,33 @@ test_case "a COMMIT that fails: the revision is rolled back and its failure reco
 	expect_eq "$(tables_of app.db)" ""
 )
 
+test_case "a statement-by-statement revision whose progress could not be recorded: the failed row counts the statement that ran"
+(
+	new_project
+	write_rev b1 null "transactional: false" \
+		"CREATE TABLE n (note TEXT);
+INSERT INTO n VALUES ('one');
+INSERT INTO n VALUES ('two');" "DROP TABLE n;"
+	_line=$(grep -n "VALUES ('one')" versions/b1_rev.sql | cut -d: -f1)
+	# the exec of the first INSERT, found by the location the fault reports; the next
+	# exec records its progress
+	_n=1
+	while :; do
+		RETORT_FAULT=exec:$_n:once run retort -q upgrade head
+		[ "$RUN_EXIT" = 0 ] && fail "no exec fault reached the first INSERT"
+		rm -f app.db
+		grep -q "^error: versions/b1_rev.sql:$_line: fault injected" "$RUN_STDERR" && break
+		_n=$((_n + 1))
+	done
+	RETORT_FAULT=exec:$((_n + 1)):once run retort -q upgrade head
+	expect_exit 1
+	expect_stderr_contains "fault injected: the $(ordinal $((_n + 1))) exec fails"
+	expect_eq "$(sql app.db "SELECT note FROM n")" "one"
+	expect_eq "$(sql app.db "SELECT status || ' ' || statement_index FROM retort_version_history")" "failed 2"
+	run retort -q upgrade head
+	expect_exit 0
+	expect_eq "$(sql app.db "SELECT note FROM n ORDER BY rowid" | tr '\n' ' ')" "one two "
+	expect_eq "$(versions_of app.db)" "b1"
+)
+
 test_done
