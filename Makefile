@@ -50,7 +50,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/check_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps deps-test deps-bench deps-fuzz test unit cli fuzz fuzz-replay fuzz-short stress \
-        stress-crash stress-alloc example bench install clean
+        stress-crash stress-alloc stress-fault example bench install clean
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/.deps-build retort
@@ -136,8 +136,8 @@ fuzz-short: fuzz-replay
 test: unit cli fuzz-short
 
 # make stress: the long reliability runs: crash safety and concurrency (about 15 minutes,
-# on a throwaway PostgreSQL server), allocation failures under valgrind, and an hour of
-# fuzzing per target.
+# on a throwaway PostgreSQL server), allocation failures under valgrind, database calls
+# failed at every point, and an hour of fuzzing per target.
 stress-crash: deps-test $(BUILD)/retort
 	@RETORT=$(CURDIR)/$(BUILD)/retort STRESS_SUMMARY=$(CURDIR)/build/stress-summary.txt \
 	    sh tests/pg/with-pg.sh sh tests/stress/run.sh $(STRESS_ARGS)
@@ -146,8 +146,13 @@ stress-alloc: deps-test $(BUILD)/retort
 	$(call ensure_debs,valgrind)
 	@RETORT=$(CURDIR)/$(BUILD)/retort sh tests/stress/alloc.sh
 
+# Every exec, query and commit call of the example histories failed in turn (t3310 with
+# FAULT_ALL=1), on SQLite and a throwaway PostgreSQL server.
+stress-fault: deps-test $(BUILD)/retort
+	@RETORT=$(CURDIR)/$(BUILD)/retort sh tests/pg/with-pg.sh sh tests/stress/fault.sh
+
 stress: FUZZ_SECONDS = 3600
-stress: stress-crash stress-alloc fuzz
+stress: stress-crash stress-alloc stress-fault fuzz
 
 # make example: the SQLite example; make example PG=1: the PostgreSQL one, on a throwaway server.
 example: $(BUILD)/.deps-build retort

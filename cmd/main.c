@@ -222,6 +222,28 @@ static void alloc_failure_hook(void)
 		rt_alloc_fail_after(strtol(n, NULL, 10));
 }
 
+/* Test hook: RETORT_FAULT=KIND:N[:once|:persist] makes the Nth database call of KIND
+ * (exec, query, commit) fail, so tests can prove each failure leaves the database true;
+ * RETORT_FAULT=count fails nothing and, with -v, prints how many calls of each kind ran. */
+static int fault_hook(struct cli *cli)
+{
+	const char *spec = getenv("RETORT_FAULT");
+
+	if (spec && *spec && rt_fault_set(spec) < 0)
+		return cli_fail(cli, RT_EUSAGE, rt_error_last()->hint, "RETORT_FAULT: %s",
+		                rt_error_last()->message);
+	return 0;
+}
+
+static void fault_counts(void)
+{
+	const char *spec = getenv("RETORT_FAULT");
+
+	if (spec && strcmp(spec, "count") == 0)
+		out_info("fault calls: exec %ld, query %ld, commit %ld", rt_fault_calls("exec"),
+		         rt_fault_calls("query"), rt_fault_calls("commit"));
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli;
@@ -233,10 +255,12 @@ int main(int argc, char **argv)
 	install_signals();
 	alloc_failure_hook();
 
-	rc = run(&cli, argc, argv);
+	if ((rc = fault_hook(&cli)) == 0)
+		rc = run(&cli, argc, argv);
 	sig = rt_error_last()->signal ? rt_error_last()->signal : rt_interrupted();
 	if (rc < 0 && !cli.reported)
 		cli_report(&cli, rc);
+	fault_counts();
 	status = exit_status(rc, sig);
 
 	cli_release(&cli);

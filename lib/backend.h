@@ -91,4 +91,8 @@ struct rt_db {
 extern const struct rt_db_ops rt_sqlite_ops;
 extern const struct rt_db_ops rt_postgresql_ops;
 
+/* fault_backend.c: when rt_fault_set() armed a fault, replaces *db by a wrapper that owns
+ * it (on failure *db is closed and NULL); otherwise does nothing. */
+int rt_fault_wrap(struct rt_db **db);
+
 #endif

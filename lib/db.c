@@ -1,6 +1,7 @@
 /*
- * db.c - opening a database through the backend its URL names, and reading retort's own
- * tables (version rows, history) through any backend.
+ * db.c - opening a database through the backend its URL names (wrapped in the fault
+ * backend when a test armed it), and reading retort's own tables (version rows, history)
+ * through any backend.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ int rt_db_open(struct rt_db **out, const struct rt_config *cfg, unsigned flags)
 		return rc;
 	for (size_t i = 0; i < RT_ARRAY_LEN(backends); i++)
 		if (backends[i]->dialect == d)
-			return backends[i]->open(out, cfg, flags);
+			return (rc = backends[i]->open(out, cfg, flags)) < 0 ? rc : rt_fault_wrap(out);
 	return rt_error_set(RT_EINPUT, "no backend for this database URL");
 }
 

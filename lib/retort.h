@@ -679,5 +679,17 @@ void rt_alloc_fail_after(long n);
  * fail from it: a front end's own output uses this, so that what is tested is the work,
  * and a report of a failure cannot itself be what fails. */
 void rt_alloc_exempt(int on);
+/* Makes one kind of database call fail from now on (lib/fault_backend.c): spec is
+ * "KIND:N", "KIND:N:once" or "KIND:N:persist". KIND counts calls over every connection
+ * rt_db_open() opens from now: exec (statements, COMMIT aside), query (reads) or commit
+ * (COMMIT). The Nth one fails with RT_EDB "fault injected: the Nth KIND fails" without
+ * reaching the database; with :once later calls succeed, with :persist (the default)
+ * every later one of that kind fails too. "count" wraps and counts without failing
+ * anything. NULL or "" turns it off. Returns 0, or RT_EUSAGE for a malformed spec (the
+ * hook is then off). */
+int rt_fault_set(const char *spec);
+/* The calls of kind ("exec", "query" or "commit") that connections opened since
+ * rt_fault_set() armed the hook have made; -1 for another kind. */
+long rt_fault_calls(const char *kind);
 
 #endif

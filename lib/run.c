@@ -383,8 +383,10 @@ static int run_statements(struct runner *r, const struct rt_step *st, size_t *i,
 		if (rc < 0)
 			return rc;
 		attempt = 0;
-		if ((rc = record_progress(r, st, *i)) < 0)
+		if ((rc = record_progress(r, st, *i)) < 0) {
+			(*i)++; /* it completed, recorded or not: a rerun must not run it again */
 			return rc;
+		}
 	}
 	return 0;
 }

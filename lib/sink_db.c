@@ -35,9 +35,13 @@ static int db_begin(struct rt_sink *s)
 static int db_commit(struct rt_sink *s)
 {
 	struct rt_sink_db *d = from_sink(s);
+	int rc = d->db->ops->exec(d->db, "COMMIT", NULL, 0, NULL);
 
-	d->in_transaction = 0;
-	return d->db->ops->exec(d->db, "COMMIT", NULL, 0, NULL);
+	/* PostgreSQL ends a transaction whose COMMIT failed; SQLite keeps it open (SQLITE_BUSY,
+	 * a deferred foreign key), and rollback must end it */
+	if (rc == 0 || s->dialect != RT_DIALECT_SQLITE)
+		d->in_transaction = 0;
+	return rc;
 }
 
 static void db_rollback(struct rt_sink *s)

@@ -26,12 +26,14 @@
 #
 # The functions below use only RETORT, VALGRIND, ALLOC_ROOT (a scratch directory) and
 # ALLOC_EXAMPLE (migrations_example/); they print nothing on success, so that parallel
-# workers can call them.
+# workers can call them. CLI_TESTS_DIR (tests/cli) must be set: they use state-lib.sh.
 #
 #	alloc_prepare KIND      template directory and unhooked reference run of KIND
 #	alloc_try KIND N        one hooked run, checked; sets ALLOC_RC, ALLOC_VERDICT
 #	                        ("fail" = a clean error, "ok" = a clean success, "BAD: why")
 #	                        and ALLOC_DIR (kept when BAD)
+
+. "$CLI_TESTS_DIR/state-lib.sh"
 
 # The commands, as KIND names: check (with the database at head), upgrade-sql, history,
 # upgrade-head (fresh database), revision (random id, in a scratch copy).
@@ -77,8 +79,9 @@ _al_tree() {
 
 # _al_dump DB: a description of DB that two equal databases share: the version rows, the
 # revisions the history says were applied, history rows in any state other than applied
-# or failed, then every object but retort's tables, and the rows of every other table.
-# Nothing for a database that does not exist. (Two sqlite3 calls: this runs a lot.)
+# or failed, then every object but retort's tables, and the rows of every other table
+# (state-lib.sh). Nothing for a database that does not exist. (Two sqlite3 calls: this
+# runs a lot.)
 _al_dump() {
 	[ -f "$1" ] || return 0
 	{
@@ -89,18 +92,7 @@ _al_dump() {
 			echo "SELECT 'history row in state ' || status || ': ' || revision FROM retort_version_history
 			      WHERE status NOT IN ('applied', 'failed') ORDER BY 1;"
 		fi
-		echo "SELECT type || ' ' || name || ' on ' || tbl_name || ': ' || coalesce(sql, '') FROM sqlite_master
-		      WHERE tbl_name NOT IN ('retort_version', 'retort_version_history', 'sqlite_sequence')
-		      ORDER BY type, name;"
-		sqlite3 -batch "$1" "SELECT 'SELECT ''sequence '' || name || '' '' || seq FROM sqlite_sequence
-		                            WHERE name <> ''retort_version_history'' ORDER BY name;'
-		                     FROM sqlite_master WHERE name = 'sqlite_sequence'
-		                     UNION ALL
-		                     SELECT '.mode insert ' || name || char(10) || 'SELECT * FROM \"' || name || '\" ORDER BY rowid;'
-		                       || char(10) || '.mode list'
-		                     FROM (SELECT name FROM sqlite_master WHERE type = 'table'
-		                           AND name NOT IN ('retort_version', 'retort_version_history')
-		                           AND name NOT LIKE 'sqlite_%' ORDER BY name)"
+		state_sqlite_objects_sql "$1"
 	} | sqlite3 -batch "$1"
 }
 
@@ -144,23 +136,7 @@ alloc_prepare() {
 
 # _al_state_ref V...: the dump of a fresh database upgraded to each of V in turn (cached).
 _al_state_ref() {
-	_key=$(echo "$*" | tr ' ' '_')
-	[ -n "$_key" ] || _key=base
-	_c=$ALLOC_ROOT/state.$_key
-	if [ ! -f "$_c.dump" ]; then
-		rm -rf "$_c.$$"
-		cp -R "$ALLOC_ROOT/upgrade-head.tmpl" "$_c.$$" || return 1
-		(
-			cd "$_c.$$" || exit 1
-			for _v in "$@"; do
-				"$RETORT" -q upgrade "$_v" || exit 1
-			done
-			_al_dump example.db >dump
-		) || { echo "could not build the reference state $*" >"$_c.$$.err"; return 1; }
-		mv -f "$_c.$$/dump" "$_c.dump"
-		rm -rf "$_c.$$"
-	fi
-	cat "$_c.dump"
+	state_sqlite_ref _al_dump "$ALLOC_ROOT/upgrade-head.tmpl" example.db "$ALLOC_ROOT/state" "$@"
 }
 
 # _al_report_signature FILE: the first valgrind or sanitizer complaint in FILE and the
@@ -326,14 +302,7 @@ _al_check() {
 # The database after a hooked upgrade head (current directory: the project), then a rerun.
 _al_check_db() {
 	_d=$ALLOC_DIR
-	if ls example.db-journal example.db-wal >/dev/null 2>&1; then
-		_al_bad "exit $ALLOC_RC, and a journal was left next to the database: $(ls example.db-* | tr '\n' ' ')"
-		return
-	fi
-	if [ -f example.db ]; then
-		_ic=$(sqlite3 -batch example.db "PRAGMA integrity_check" 2>&1)
-		[ "$_ic" = ok ] || { _al_bad "PRAGMA integrity_check: $_ic"; return; }
-	fi
+	_why=$(state_sqlite_sound example.db) || { _al_bad "exit $ALLOC_RC, and $_why"; return; }
 	_al_dump example.db >"$_d/state.dump"
 	if [ "$ALLOC_RC" = 0 ]; then
 		cmp -s "$_d/state.dump" "$ALLOC_ROOT/upgrade-head.ref.dump" ||
@@ -356,13 +325,6 @@ _al_check_db() {
 		return
 	fi
 	# the rerun completes and leaves what an uninterrupted run leaves
-	"$RETORT" -q upgrade head >"$_d/rerun.out" 2>"$_d/rerun.err"
-	_rr=$?
-	[ "$_rr" = 0 ] || { _al_bad "the rerun without the hook exited $_rr: $(head -n 3 "$_d/rerun.err" | tr '\n' ' ')"; return; }
-	_al_dump example.db >"$_d/rerun.dump"
-	cmp -s "$_d/rerun.dump" "$ALLOC_ROOT/upgrade-head.ref.dump" ||
-		{ _al_bad "after the rerun the database differs from an uninterrupted run's: $(diff "$ALLOC_ROOT/upgrade-head.ref.dump" "$_d/rerun.dump" | grep '^[<>]' | head -n 4 | tr '\n' ' ')"; return; }
-	"$RETORT" -q check >"$_d/check.out" 2>"$_d/check.err"
-	_cr=$?
-	[ "$_cr" = 0 ] || { _al_bad "check after the rerun exited $_cr: $(cat "$_d/check.out" "$_d/check.err" | head -n 3 | tr '\n' ' ')"; return; }
+	_why=$(state_rerun "$ALLOC_ROOT/upgrade-head.ref.dump" _al_dump example.db upgrade head) ||
+		{ _al_bad "$_why"; return; }
 }
