@@ -1113,22 +1113,22 @@ END_TEST
 
 /* Every allocation failure while loading ends in RT_ENOMEM with nothing leaked; run under
  * valgrind or ASan to see the leaks. */
+static int load_attempt(void *opts)
+{
+	int rc = load_with(NULL, *(struct rt_config_options *)opts);
+
+	if (rc == RT_ENOMEM)
+		ck_assert_ptr_null(cfg);
+	return rc;
+}
+
 static void load_until_success(const char *yaml, struct rt_config_options o, int want)
 {
-	int rc = RT_ENOMEM;
-	long n;
+	int rc;
 
 	write_file("retort.yaml", yaml);
-	for (n = 1; n < 5000 && rc == RT_ENOMEM; n++) {
-		rt_config_free(cfg);
-		cfg = NULL;
-		rt_alloc_fail_after(n);
-		rc = load_with(NULL, o);
-		rt_alloc_fail_after(0);
-		if (rc == RT_ENOMEM)
-			ck_assert_ptr_null(cfg);
-	}
-	ck_assert_msg(rc == want, "rc %d after %ld allocations: %s", rc, n, rt_error_last()->message);
+	rc = unit_oom_loop("rt_config_load", load_attempt, &o, 10, 5000);
+	ck_assert_msg(rc == want, "rc %d, not %d: %s", rc, want, rt_error_last()->message);
 }
 
 START_TEST(out_of_memory)
