@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "internal.h"
+#include "target.h"
 
 static struct rt_graph_priv *priv(const struct rt_graph *g)
 {
@@ -234,29 +235,6 @@ static int index_labels(struct rt_graph *g)
 	return 0;
 }
 
-/* Resolves a depends_on entry: id, label, or unique id prefix. NULL when it cannot. */
-static struct rt_revision *resolve_dep(struct rt_graph *g, const char *ref, int *ambiguous)
-{
-	struct rt_revision *r = rt_graph_get(g, ref), *found = NULL;
-	size_t len = strlen(ref);
-
-	*ambiguous = 0;
-	if (r)
-		return r;
-	if ((r = rt_graph_get_label(g, ref)))
-		return r;
-	for (size_t i = 0; i < g->n; i++) {
-		if (strncmp(g->revs[i]->id, ref, len) == 0) {
-			if (found) {
-				*ambiguous = 1;
-				return NULL;
-			}
-			found = g->revs[i];
-		}
-	}
-	return found;
-}
-
 static int link_edges(struct rt_graph *g)
 {
 	int rc;
@@ -281,8 +259,9 @@ static int link_edges(struct rt_graph *g)
 				return rc;
 		}
 		for (size_t j = 0; j < r->depends_on.n; j++) {
-			int ambiguous;
-			struct rt_revision *d = resolve_dep(g, r->depends_on.items[j], &ambiguous);
+			/* an id, a label or a unique id prefix, as rt_graph_lookup() reads a ref */
+			struct rt_revision *d;
+			int ambiguous = rt_graph_match(g, r->depends_on.items[j], &d) > 1;
 			if (!d) {
 				rc = rt_diags_add(&g->problems, RT_SEV_ERROR, "missing-dependency", r->path,
 				                  r->depends_line,
