@@ -235,13 +235,43 @@ static int index_labels(struct rt_graph *g)
 	return 0;
 }
 
+/* r's depends_on entries, each an id, a label or a unique id prefix (rt_graph_match(),
+ * what rt_graph_lookup() reads), into r->deps. */
+static int link_depends(struct rt_graph *g, struct rt_revision *r)
+{
+	size_t dcap = 0;
+	int rc;
+
+	for (size_t j = 0; j < r->depends_on.n; j++) {
+		struct rt_revision *d;
+		int ambiguous = rt_graph_match(g, r->depends_on.items[j], &d) > 1;
+		if (!d) {
+			rc = rt_diags_add(&g->problems, RT_SEV_ERROR, "missing-dependency", r->path,
+			                  r->depends_line,
+			                  ambiguous ? "Write more of the id so that it names one revision."
+			                            : "Restore the revision it names, or remove it from depends_on.",
+			                  "%s:%d: revision '%s' depends on '%s', which %s", r->path,
+			                  r->depends_line, r->id, r->depends_on.items[j],
+			                  ambiguous ? "matches several revisions" : "does not exist");
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (d == r || rt_revlist_contains(&(struct rt_revlist){ r->deps, r->ndeps, dcap }, d))
+			continue;
+		if ((rc = push_rev(&r->deps, &r->ndeps, &dcap, d)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int link_edges(struct rt_graph *g)
 {
 	int rc;
 
 	for (size_t i = 0; i < g->n; i++) {
 		struct rt_revision *r = g->revs[i];
-		size_t pcap = 0, dcap = 0;
+		size_t pcap = 0;
 
 		for (size_t j = 0; j < r->down.n; j++) {
 			struct rt_revision *p = rt_graph_get(g, r->down.items[j]);
@@ -258,27 +288,8 @@ static int link_edges(struct rt_graph *g)
 			if ((rc = push_rev(&r->parents, &r->nparents, &pcap, p)) < 0)
 				return rc;
 		}
-		for (size_t j = 0; j < r->depends_on.n; j++) {
-			/* an id, a label or a unique id prefix, as rt_graph_lookup() reads a ref */
-			struct rt_revision *d;
-			int ambiguous = rt_graph_match(g, r->depends_on.items[j], &d) > 1;
-			if (!d) {
-				rc = rt_diags_add(&g->problems, RT_SEV_ERROR, "missing-dependency", r->path,
-				                  r->depends_line,
-				                  ambiguous ? "Write more of the id so that it names one revision."
-				                            : "Restore the revision it names, or remove it from depends_on.",
-				                  "%s:%d: revision '%s' depends on '%s', which %s", r->path,
-				                  r->depends_line, r->id, r->depends_on.items[j],
-				                  ambiguous ? "matches several revisions" : "does not exist");
-				if (rc < 0)
-					return rc;
-				continue;
-			}
-			if (d == r || rt_revlist_contains(&(struct rt_revlist){ r->deps, r->ndeps, dcap }, d))
-				continue;
-			if ((rc = push_rev(&r->deps, &r->ndeps, &dcap, d)) < 0)
-				return rc;
-		}
+		if ((rc = link_depends(g, r)) < 0)
+			return rc;
 	}
 	/* reverse edges; capacities are not kept, so count first */
 	{
