@@ -163,4 +163,13 @@ test_case "revision without --head among two heads keeps its own hint"
 	expect_file_missing "$(rev_file n1)"
 )
 
+test_case "head-1 before the first revision says how to write one"
+(
+	new_project
+	run retort show head-1
+	expect_exit 2
+	expect_stderr_contains "error: 'head-1': there is no revision yet"
+	expect_stderr_contains "hint: Write one with 'retort revision -m MSG'."
+)
+
 test_done

@@ -139,6 +139,43 @@ START_TEST(one_means_one)
 }
 END_TEST
 
+/* Every mistake in a target says what to do: each error comes with its hint. */
+START_TEST(every_target_error_has_a_hint)
+{
+	static const struct {
+		const char *heads, *spec, *message, *hint;
+	} cases[] = {
+		{ "b1,c2", "+1", "cannot upgrade by 1: only 0 revisions are ahead of the database",
+		  "Use a smaller number, or 'heads'." },
+		{ "c1", "-5", "cannot downgrade by 5: only 2 revisions are applied",
+		  "Use a smaller number, or 'base'." },
+		{ "c2", "shop@-3", "'shop@-3' goes below the start of branch 'shop'",
+		  "Use a smaller number, or 'shop@base' to remove the branch." },
+		{ "c1", "billing@-1", "'billing@-1': nothing of branch 'billing' is applied",
+		  "There is nothing of the branch to remove; 'retort current' shows where the database is." },
+		{ "c1", "a1@base", "'a1@base': @base needs a branch label, and 'a1' is not one",
+		  "'retort branches' lists the branches; labels come from branch_labels." },
+		{ "c1", "a1@+1", "'a1@+1': @+1 needs a branch label, and 'a1' is not one",
+		  "REV+1 counts from a revision; LABEL@+1 from where the database is on a branch." },
+		{ "c1", "shop@xyz", "invalid target 'shop@xyz': after '@' comes head, head-N, base, +N or -N",
+		  "For example: billing@head, billing@head-1, billing@base, billing@+1." },
+	};
+	struct rt_plan *p = NULL;
+	int rc;
+
+	for (size_t i = 0; i < RT_ARRAY_LEN(cases); i++) {
+		rt_state_release(&st);
+		ck_assert_int_eq(fx_state(&st, g, cases[i].heads), 0);
+		error_is(resolve(&st, cases[i].spec, RT_REF_ANY), RT_EUSAGE, cases[i].message, cases[i].hint);
+	}
+	rc = rt_plan_build(&p, g, &st, RT_DOWNGRADE, "+1");
+	error_is(rc, RT_EUSAGE, "'+1' is an upgrade target; downgrade takes -N", "Use 'retort upgrade +1'.");
+	rc = rt_plan_build(&p, g, &st, RT_UPGRADE, "-1");
+	error_is(rc, RT_EUSAGE, "'-1' is a downgrade target; upgrade takes +N", "Use 'retort downgrade -1'.");
+	ck_assert_ptr_null(p);
+}
+END_TEST
+
 START_TEST(match_reads_depends_on_entries)
 {
 	struct rt_revision *r;
@@ -225,6 +262,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, base_names_none_but_parents);
 	tcase_add_test(tc, the_same_mistake_the_same_error_for_every_purpose);
 	tcase_add_test(tc, one_means_one);
+	tcase_add_test(tc, every_target_error_has_a_hint);
 	tcase_add_test(tc, match_reads_depends_on_entries);
 	tcase_add_test(tc, ranges_take_one_reference_and_current);
 	tcase_add_test(tc, which_ranges_need_the_database);
