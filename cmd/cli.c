@@ -217,28 +217,6 @@ int cli_open_db(struct cli *cli, unsigned flags, struct rt_db **out)
 	return 0;
 }
 
-int cli_resolve(struct cli *cli, const struct rt_graph *g, const char *ref, struct rt_revlist *out)
-{
-	struct rt_buf range = RT_BUF_INIT;
-	struct rt_revision *r;
-	int rc;
-
-	if (strchr(ref, ':'))
-		return cli_fail(cli, RT_EUSAGE, NULL, "expected one revision, not a range: '%s'", ref);
-	if (strcmp(ref, "head") != 0 && strcmp(ref, "heads") != 0 && !strchr(ref, '@')) {
-		if ((rc = rt_graph_lookup(g, ref, &r)) < 0)
-			return rc;
-		return rt_revlist_push(out, r);
-	}
-	/* "X:X" is exactly the set of revisions X stands for. */
-	if ((rc = rt_buf_addf(&range, "%s:%s", ref, ref)) == 0)
-		rc = rt_graph_range(g, range.ptr, NULL, out);
-	rt_buf_release(&range);
-	if (rc == 0 && out->n == 0)
-		return cli_fail(cli, RT_ENOTFOUND, NULL, "'%s' names no revision", ref);
-	return rc;
-}
-
 const char *cli_project_dir(struct cli *cli)
 {
 	if (cli->cfg && cli->cfg->dir)

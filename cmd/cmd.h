@@ -66,10 +66,6 @@ int cli_has_url(struct cli *cli);
 int cli_open_db(struct cli *cli, unsigned flags, struct rt_db **out);
 void cli_release(struct cli *cli);
 
-/* The revisions ref names, for show and edit: an id, a unique prefix or a branch label
- * (rt_graph_lookup), or head, heads, LABEL@head, LABEL@base. */
-int cli_resolve(struct cli *cli, const struct rt_graph *g, const char *ref, struct rt_revlist *out);
-
 /* The directory paths are shown relative to: the project's (the config file's) once the
  * config is loaded, else the current one; NULL when even that is unknown. */
 const char *cli_project_dir(struct cli *cli);

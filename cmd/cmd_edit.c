@@ -191,13 +191,8 @@ int cmd_edit(int argc, char **argv, struct cli *cli)
 	if (nargs != 1)
 		return opt_usage_error(cli, self, nargs ? "expected one revision" : "missing REV");
 	if ((rc = cli_load_graph(cli, CLI_GRAPH_ANY, &g)) < 0 ||
-	    (rc = cli_resolve(cli, g, argv[0], &revs)) < 0)
+	    (rc = rt_graph_resolve(g, NULL, argv[0], RT_REF_ONE, &revs)) < 0)
 		goto out;
-	if (revs.n != 1) {
-		rc = cli_fail(cli, RT_EAMBIGUOUS, "Name one revision.", "'%s' stands for %zu revisions",
-		              argv[0], revs.n);
-		goto out;
-	}
 	value = editor_value(&name);
 	copy = malloc(strlen(value) + 1);
 	split = copy ? split_editor(value, copy, revs.items[0]->path, &editor) : -2;

@@ -29,24 +29,6 @@ static const struct opt history_options[] = {
 	OPT_END
 };
 
-/* 1 when one side of range is relative to the database: current, +N, -N, LABEL@+N,
- * LABEL@-N (REV+N and REV-N count from a revision and need no database). */
-static int range_needs_db(const char *range)
-{
-	const char *side = range;
-
-	for (;;) {
-		size_t len = strcspn(side, ":");
-		const char *at = memchr(side, '@', len);
-		if ((len == 7 && strncmp(side, "current", 7) == 0) || side[0] == '+' ||
-		    (side[0] == '-' && len > 1) || (at && (at[1] == '+' || at[1] == '-')))
-			return 1;
-		if (side[len] != ':')
-			return 0;
-		side += len + 1;
-	}
-}
-
 /* Reads the database state (and, with want_hist, its history) into st / hist. */
 static int read_db(struct cli *cli, const struct rt_graph *g, struct rt_state *st,
                    struct hist_index *hist, int want_hist)
@@ -90,7 +72,7 @@ int cmd_history(int argc, char **argv, struct cli *cli)
 
 	memset(&hist, 0, sizeof(hist));
 	memset(&st, 0, sizeof(st));
-	need_db = o.indicate_current || (o.range && range_needs_db(o.range));
+	need_db = o.indicate_current || (o.range && rt_graph_range_needs_state(o.range));
 	if (need_db) {
 		if ((rc = read_db(cli, g, &st, &hist, verbose)) < 0)
 			goto out;

@@ -2,11 +2,9 @@
  * cmd_merge.c - `retort merge -m MSG REV...` (or `merge -m MSG heads`): writes an empty
  * revision whose parents are the given revisions, joining branches back together.
  */
-#include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
 #include "opt.h"
-#include "output.h"
 
 struct merge_opts {
 	const char *message;
@@ -29,9 +27,6 @@ int cmd_merge(int argc, char **argv, struct cli *cli)
 	const struct cmd_spec *self = cli_command("merge");
 	struct merge_opts o = { NULL, NULL, NULL };
 	struct rt_new_revision spec;
-	const char **parents = NULL;
-	struct rt_graph *g;
-	size_t nparents;
 	int nargs, rc;
 
 	if ((rc = opt_parse(cli, self, merge_options, &o, argc, argv, &nargs)) != OPT_OK)
@@ -40,40 +35,15 @@ int cmd_merge(int argc, char **argv, struct cli *cli)
 		return opt_usage_error(cli, self, "a message is required: -m MSG");
 	if (nargs == 0)
 		return opt_usage_error(cli, self, "name the revisions to merge, or 'heads'");
-	if (nargs == 1 && strcmp(argv[0], "heads") != 0)
-		return opt_usage_error(cli, self, "a merge needs at least two revisions, or 'heads'");
 	if (o.rev_id && rt_name_check(o.rev_id, RT_NAME_REVISION_ID, NULL, 0) < 0)
 		return cli_report(cli, RT_EUSAGE);
-	if ((rc = cli_load_graph(cli, 0, &g)) < 0)
-		return rc;
-	if (nargs == 1) {
-		/* "heads": every head of the graph. */
-		if (g->nheads < 2)
-			return cli_fail(cli, RT_EUSAGE, NULL, "nothing to merge: there is %s",
-			                g->nheads ? "only one head" : "no revision yet");
-		nparents = g->nheads;
-		parents = malloc(nparents * sizeof(*parents));
-		if (!parents)
-			return cli_fail(cli, RT_ENOMEM, NULL, "out of memory");
-		for (size_t i = 0; i < nparents; i++)
-			parents[i] = g->heads[i]->id;
-	} else {
-		nparents = (size_t)nargs;
-		parents = malloc(nparents * sizeof(*parents));
-		if (!parents)
-			return cli_fail(cli, RT_ENOMEM, NULL, "out of memory");
-		for (size_t i = 0; i < nparents; i++)
-			parents[i] = argv[i];
-	}
+	/* The library resolves the refs ("heads" among them) and wants two revisions or more. */
 	memset(&spec, 0, sizeof(spec));
 	spec.message = o.message;
-	spec.parents = parents;
-	spec.nparents = nparents;
-	spec.parents_given = 1;
+	spec.parents = (const char *const *)argv;
+	spec.nparents = (size_t)nargs;
 	spec.branch_label = o.branch_label;
 	spec.rev_id = o.rev_id;
 	spec.merge = 1;
-	rc = cli_create_revision(cli, &spec);
-	free(parents);
-	return rc;
+	return cli_create_revision(cli, &spec);
 }

@@ -81,7 +81,6 @@ int cmd_revision(int argc, char **argv, struct cli *cli)
 	const struct cmd_spec *self = cli_command("revision");
 	struct revision_opts o;
 	struct rt_new_revision spec;
-	const char *parents[1];
 	int nargs, rc;
 
 	memset(&o, 0, sizeof(o));
@@ -103,13 +102,9 @@ int cmd_revision(int argc, char **argv, struct cli *cli)
 	}
 	memset(&spec, 0, sizeof(spec));
 	spec.message = o.message;
-	if (o.head) {
-		spec.parents_given = 1;
-		if (strcmp(o.head, "base") != 0) {
-			parents[0] = o.head;
-			spec.parents = parents;
-			spec.nparents = 1;
-		}
+	if (o.head) { /* "base" too: the library says what it names */
+		spec.parents = &o.head;
+		spec.nparents = 1;
 	}
 	spec.branch_label = o.branch_label;
 	spec.depends_on = (const char *const *)o.depends_on.items;

@@ -77,7 +77,8 @@ int cmd_show(int argc, char **argv, struct cli *cli)
 		return rc == OPT_HELP ? 0 : rc;
 	if (nargs != 1)
 		return opt_usage_error(cli, self, nargs ? "expected one revision" : "missing REV");
-	if ((rc = cli_load_graph(cli, 0, &g)) < 0 || (rc = cli_resolve(cli, g, argv[0], &revs)) < 0)
+	if ((rc = cli_load_graph(cli, 0, &g)) < 0 ||
+	    (rc = rt_graph_resolve(g, NULL, argv[0], RT_REF_ANY, &revs)) < 0)
 		goto out;
 	for (size_t i = 0; i < revs.n; i++)
 		if ((rc = rt_graph_load_script(g, revs.items[i])) < 0)

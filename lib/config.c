@@ -1,13 +1,15 @@
 /*
  * config.c - loads retort.yaml (or the file given with -c) into a struct rt_config.
  *
- * The file becomes a YAML tree (yaml_tree.c). The top level, and each entry of
- * "environments", is read into a struct layer: every key is checked for its name, its
- * type and its value, and the nodes are kept, borrowed from the tree. The selected
- * environment's layer then overrides the top level key by key (inside "sqlite" and
- * "postgresql" too; "variables" merge by name), defaults fill the rest, and the database
- * URL is chosen: --url, $RETORT_DATABASE_URL, $DATABASE_URL, the environment's, the top
- * level's. -x NAME=VALUE overrides variables last.
+ * Every key is a row of the table in config_keys.c, and this file is driven by it: the
+ * file becomes a YAML tree (yaml_tree.c); the top level, and each entry of
+ * "environments", is read into a struct layer, each key checked against the table (where
+ * it may appear, "did you mean" among the keys allowed there) and read by the reader of
+ * its type, the nodes borrowed from the tree. The selected environment's layer then
+ * overrides the top level key by key (inside "sqlite" and "postgresql" too; "variables"
+ * merge by name), the table's defaults fill the rest, and the database URL is chosen:
+ * --url, $RETORT_DATABASE_URL, $DATABASE_URL, the environment's, the top level's.
+ * -x NAME=VALUE overrides variables last.
  *
  * A YAML null (an empty value, ~ or null) counts as not given. Every other scalar is text.
  * Errors name the file and line ("retort.yaml:4: ..."). The password of the effective URL
@@ -20,46 +22,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "config_keys.h"
 #include "yaml_tree.h"
 
 #define DEFAULT_CONFIG "retort.yaml"
-#define DEFAULT_FILE_TEMPLATE "%(rev)s_%(slug)s"
-#define DEFAULT_VERSION_TABLE "retort_version"
 #define HISTORY_SUFFIX "_history"
 #define MAX_TABLE_NAME 63
 
 #define VAR_NAME_HINT "Variable names start with a letter or '_' and hold only letters, digits and '_'."
-
-static const char *const top_keys[] = {
-	"database", "environments", "file_template", "history_table", "lock_wait", "postgresql",
-	"script_location", "sqlite", "transaction", "variables", "version_locations",
-	"version_table", "version_table_schema", NULL,
-};
-static const char *const environment_keys[] = {
-	"database", "file_template", "history_table", "lock_wait", "postgresql", "script_location",
-	"sqlite", "transaction", "variables", "version_locations", "version_table",
-	"version_table_schema", NULL,
-};
-static const char *const database_keys[] = { "url", NULL };
-static const char *const sqlite_keys[] = { "busy_timeout", NULL };
-static const char *const postgresql_keys[] = { "concurrent_timeout", "lock_retries", "lock_timeout",
-                                               "statement_timeout", NULL };
 
 static const char *const template_tokens[] = {
 	"%(rev)s", "%(slug)s", "%(year)d", "%(month).2d", "%(day).2d", "%(hour).2d",
 	"%(minute).2d", "%(second).2d", "%(epoch)d", NULL,
 };
 
-/* What one level of the file says: the top level or one environment. NULL / has_x == 0:
- * not given. Nodes are borrowed from the YAML tree and already validated. */
+/* What one level of the file says: the top level or one environment, per key of the
+ * table (config_keys.c), by index. node NULL: not given. Nodes are borrowed from the YAML
+ * tree and already validated; num holds what durations, counts and choices read as. */
 struct layer {
-	const struct rt_ynode *script_location, *version_locations, *file_template, *url;
-	const struct rt_ynode *version_table, *history_table, *version_table_schema, *variables;
-	int has_transaction, has_lock_wait, has_busy_timeout, has_lock_timeout;
-	int has_statement_timeout, has_lock_retries, has_concurrent_timeout;
-	enum rt_txn_mode transaction;
-	long lock_wait_ms, busy_timeout_ms, lock_timeout_ms, statement_timeout_ms, concurrent_timeout_ms;
-	int lock_retries;
+	const struct rt_ynode *node[RT_CONFIG_NKEYS];
+	long num[RT_CONFIG_NKEYS];
 };
 
 struct loader {
@@ -135,41 +117,33 @@ static size_t edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
-static int key_allowed(const char *key, const char *const *allowed)
-{
-	for (size_t i = 0; allowed[i]; i++)
-		if (strcmp(key, allowed[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* "unknown key 'x'", with a hint naming the nearest allowed key or listing them all. */
+/* "unknown key 'x'", with a hint naming the nearest allowed key or listing them all
+ * (allowed: sorted, NULL-terminated). */
 static int unknown_key(const struct loader *ld, const struct rt_ynode *k, const char *in,
                        const char *const *allowed)
 {
 	struct rt_buf hint = RT_BUF_INIT;
 	const char *best = NULL;
-	size_t best_dist = 3;
+	size_t best_dist = 3, n;
 	char *key;
-	int rc = 0;
 
-	for (size_t i = 0; allowed[i]; i++) {
-		size_t d = edit_distance(k->value, allowed[i]);
+	for (n = 0; allowed[n]; n++) {
+		size_t d = edit_distance(k->value, allowed[n]);
 		if (d < best_dist) {
-			best = allowed[i];
+			best = allowed[n];
 			best_dist = d;
 		}
 	}
 	if (best) {
-		rc = rt_buf_addf(&hint, "Did you mean '%s'?", best);
-	} else if (!allowed[1]) {
-		rc = rt_buf_addf(&hint, "The only allowed key is %s.", allowed[0]);
+		rt_buf_addf(&hint, "Did you mean '%s'?", best);
+	} else if (n == 1) {
+		rt_buf_addf(&hint, "The only allowed key is %s.", allowed[0]);
 	} else {
-		rc = rt_buf_puts(&hint, "The allowed keys are: ");
-		for (size_t i = 0; allowed[i] && rc == 0; i++)
-			rc = rt_buf_addf(&hint, "%s%s", allowed[i], allowed[i + 1] ? ", " : ".");
+		rt_buf_puts(&hint, "The allowed keys are: ");
+		rt_buf_join(&hint, allowed, n, ", ");
+		rt_buf_putc(&hint, '.');
 	}
-	if (rc < 0 || !(key = shown(k->value))) {
+	if (rt_buf_status(&hint) < 0 || !(key = shown(k->value))) {
 		rt_buf_release(&hint);
 		return RT_ENOMEM;
 	}
@@ -257,7 +231,7 @@ static int value_error(const struct loader *ld, const struct rt_ynode *v, const 
 }
 
 static int read_count(const struct loader *ld, const char *key, const char *in,
-                      const struct rt_ynode *v, int *out)
+                      const struct rt_ynode *v, long *out)
 {
 	size_t digits;
 	long n;
@@ -269,14 +243,36 @@ static int read_count(const struct loader *ld, const char *key, const char *in,
 		errno = 0;
 		n = strtol(v->value, NULL, 10);
 		if (errno == 0 && n <= INT_MAX) {
-			*out = (int)n;
+			*out = n;
 			return 0;
 		}
 	}
 	return value_error(ld, v, key, in, "a whole number of 0 or more");
 }
 
-/* "unknown token '%(x)s' in 'file_template'" for the len bytes at tok (masked). */
+/* One of k's choices; *out is its index. */
+static int read_choice(const struct loader *ld, const struct rt_config_key *k, const char *in,
+                       const struct rt_ynode *v, long *out)
+{
+	struct rt_buf want = RT_BUF_INIT;
+	int rc;
+
+	if (v->kind != RT_Y_SCALAR)
+		return wrong_type(ld, k->name, in, "a string", v);
+	for (long i = 0; k->choices[i]; i++) {
+		if (strcmp(v->value, k->choices[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	for (size_t i = 0; k->choices[i]; i++) /* "'a' or 'b'", "'a', 'b' or 'c'" */
+		rt_buf_addf(&want, "%s'%s'", i == 0 ? "" : k->choices[i + 1] ? ", " : " or ", k->choices[i]);
+	if ((rc = rt_buf_status(&want)) == 0)
+		rc = value_error(ld, v, k->name, in, want.ptr);
+	rt_buf_release(&want);
+	return rc;
+}
+
 static int unknown_token(const struct loader *ld, const struct rt_ynode *v, const char *tok,
                          size_t len)
 {
@@ -304,10 +300,11 @@ static int rev_is_whole_part(const char *t)
 	return 0;
 }
 
-static int read_template(const struct loader *ld, const char *in, const struct rt_ynode *v)
+static int read_template(const struct loader *ld, const char *key, const char *in,
+                         const struct rt_ynode *v)
 {
 	const char *t, *p;
-	int rc = read_string(ld, "file_template", in, v);
+	int rc = read_string(ld, key, in, v);
 
 	if (rc < 0)
 		return rc;
@@ -364,42 +361,30 @@ static int read_template(const struct loader *ld, const char *in, const struct r
 	return 0;
 }
 
-static int read_transaction(const struct loader *ld, const char *in, const struct rt_ynode *v,
-                            enum rt_txn_mode *out)
-{
-	if (v->kind != RT_Y_SCALAR)
-		return wrong_type(ld, "transaction", in, "a string", v);
-	if (strcmp(v->value, "per-revision") == 0) {
-		*out = RT_TXN_PER_REVISION;
-		return 0;
-	}
-	if (strcmp(v->value, "all") == 0) {
-		*out = RT_TXN_ALL;
-		return 0;
-	}
-	return value_error(ld, v, "transaction", in, "'per-revision' or 'all'");
-}
-
-static int read_locations(const struct loader *ld, const char *in, const struct rt_ynode *v)
+static int read_locations(const struct loader *ld, const char *key, const char *in,
+                          const struct rt_ynode *v)
 {
 	if (v->kind != RT_Y_SEQ)
-		return wrong_type(ld, "version_locations", in, "a list", v);
+		return wrong_type(ld, key, in, "a list", v);
 	for (size_t i = 0; i < v->n; i++) {
 		const struct rt_ynode *item = v->items[i];
 		if (item->kind != RT_Y_SCALAR)
-			return input_error(ld, item->line,
-			                   "each entry of 'version_locations'%s must be a string, not %s", in,
-			                   rt_ynode_kind_name(item));
+			return input_error(ld, item->line, "each entry of '%s'%s must be a string, not %s",
+			                   key, in, rt_ynode_kind_name(item));
 		if (!item->value[0] || rt_ynode_is_null(item))
-			return input_error(ld, item->line, "an entry of 'version_locations'%s is empty", in);
+			return input_error(ld, item->line, "an entry of '%s'%s is empty", key, in);
 	}
 	return 0;
 }
 
-static int read_variables(const struct loader *ld, const char *in, const struct rt_ynode *v)
+static int read_variables(const struct loader *ld, const char *key, const char *in,
+                          const struct rt_ynode *v)
 {
+	char in_vars[64];
+
 	if (v->kind != RT_Y_MAP)
-		return wrong_type(ld, "variables", in, "a mapping", v);
+		return wrong_type(ld, key, in, "a mapping", v);
+	snprintf(in_vars, sizeof(in_vars), " in '%s'", key);
 	for (size_t i = 0; i + 1 < v->n; i += 2) {
 		const struct rt_ynode *k = v->items[i], *val = v->items[i + 1];
 		if (!name_valid(k->value, strlen(k->value))) {
@@ -412,56 +397,72 @@ static int read_variables(const struct loader *ld, const char *in, const struct 
 			return RT_EINPUT;
 		}
 		if (val->kind != RT_Y_SCALAR)
-			return wrong_type(ld, k->value, " in 'variables'", "a string", val);
+			return wrong_type(ld, k->value, in_vars, "a string", val);
 	}
 	return 0;
 }
 
-/* One key of "database", "sqlite" or "postgresql" (already known to be allowed there). */
-static int read_nested(const struct loader *ld, const char *key, const char *in,
-                       const struct rt_ynode *v, struct layer *ly)
+/* Reads the value v of key k (in: where it is, for messages) into ly. */
+static int read_value(const struct loader *ld, const struct rt_config_key *k, const char *in,
+                      const struct rt_ynode *v, struct layer *ly)
 {
-	if (strcmp(key, "url") == 0) {
-		ly->url = v;
-		return read_string(ld, key, in, v);
+	size_t i = rt_config_key_index(k);
+
+	ly->node[i] = v;
+	switch (k->type) {
+	case RT_CONF_STRING:
+	case RT_CONF_DIR:
+		return read_string(ld, k->name, in, v);
+	case RT_CONF_TABLE:
+		return read_table_name(ld, k->name, in, v);
+	case RT_CONF_FILE_TEMPLATE:
+		return read_template(ld, k->name, in, v);
+	case RT_CONF_CHOICE:
+		return read_choice(ld, k, in, v, &ly->num[i]);
+	case RT_CONF_DURATION:
+		return read_duration(ld, k->name, in, v, &ly->num[i]);
+	case RT_CONF_COUNT:
+		return read_count(ld, k->name, in, v, &ly->num[i]);
+	case RT_CONF_DIR_LIST:
+		return read_locations(ld, k->name, in, v);
+	case RT_CONF_VARIABLES:
+		return read_variables(ld, k->name, in, v);
+	case RT_CONF_ENVIRONMENTS:
+		break; /* read_environments(), once the top level is read */
 	}
-	if (strcmp(key, "busy_timeout") == 0) {
-		ly->has_busy_timeout = 1;
-		return read_duration(ld, key, in, v, &ly->busy_timeout_ms);
-	}
-	if (strcmp(key, "lock_timeout") == 0) {
-		ly->has_lock_timeout = 1;
-		return read_duration(ld, key, in, v, &ly->lock_timeout_ms);
-	}
-	if (strcmp(key, "statement_timeout") == 0) {
-		ly->has_statement_timeout = 1;
-		return read_duration(ld, key, in, v, &ly->statement_timeout_ms);
-	}
-	if (strcmp(key, "concurrent_timeout") == 0) {
-		ly->has_concurrent_timeout = 1;
-		return read_duration(ld, key, in, v, &ly->concurrent_timeout_ms);
-	}
-	ly->has_lock_retries = 1; /* "lock_retries" */
-	return read_count(ld, key, in, v, &ly->lock_retries);
+	return 0;
 }
 
-/* Walks a nested mapping: checks its keys, skips nulls, reads the rest. */
-static int read_section(const struct loader *ld, const char *section, const char *const *allowed,
-                        const struct rt_ynode *map, struct layer *ly)
+static int is_allowed(const char *const *allowed, const char *name)
 {
+	for (size_t i = 0; allowed[i]; i++)
+		if (strcmp(allowed[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Walks a section (database, sqlite, postgresql): checks its keys, skips nulls, reads the
+ * rest. */
+static int read_section(const struct loader *ld, const char *section, const struct rt_ynode *map,
+                        struct layer *ly)
+{
+	const char *allowed[RT_CONFIG_NKEYS + 1];
 	char in[32];
 
 	snprintf(in, sizeof(in), " in '%s'", section);
 	if (map->kind != RT_Y_MAP)
 		return wrong_type(ld, section, "", "a mapping", map);
+	rt_config_allowed(section, 0, allowed);
 	for (size_t i = 0; i + 1 < map->n; i += 2) {
 		const struct rt_ynode *k = map->items[i], *v = map->items[i + 1];
+		const struct rt_config_key *key = rt_config_key_find(section, k->value);
 		int rc;
-		if (!key_allowed(k->value, allowed))
+
+		if (!key)
 			return unknown_key(ld, k, in, allowed);
 		if (rt_ynode_is_null(v))
 			continue;
-		if ((rc = read_nested(ld, k->value, in, v, ly)) < 0)
+		if ((rc = read_value(ld, key, in, v, ly)) < 0)
 			return rc;
 	}
 	return 0;
@@ -472,16 +473,17 @@ static int read_section(const struct loader *ld, const char *section, const char
 static int read_layer(const struct loader *ld, const struct rt_ynode *map, const char *in,
                       struct layer *ly, const struct rt_ynode **envs)
 {
-	const char *const *allowed = envs ? top_keys : environment_keys;
+	const char *allowed[RT_CONFIG_NKEYS + 1];
 
+	rt_config_allowed(NULL, envs ? RT_CONF_TOP : RT_CONF_ENV, allowed);
 	for (size_t i = 0; i + 1 < map->n; i += 2) {
 		const struct rt_ynode *k = map->items[i], *v = map->items[i + 1];
-		const char *key = k->value;
+		const struct rt_config_key *key = rt_config_key_find(NULL, k->value);
 		int rc = 0;
 
-		if (!key_allowed(key, allowed)) {
-			if (strcmp(key, "environments") == 0) {
-				input_error(ld, k->line, "unknown key 'environments'%s", in);
+		if (!is_allowed(allowed, k->value)) {
+			if (key && key->type == RT_CONF_ENVIRONMENTS) {
+				input_error(ld, k->line, "unknown key '%s'%s", k->value, in);
 				rt_error_set_hint("Environments cannot be nested.");
 				return RT_EINPUT;
 			}
@@ -489,42 +491,12 @@ static int read_layer(const struct loader *ld, const struct rt_ynode *map, const
 		}
 		if (rt_ynode_is_null(v))
 			continue;
-		if (strcmp(key, "script_location") == 0) {
-			ly->script_location = v;
-			rc = read_string(ld, key, in, v);
-		} else if (strcmp(key, "version_locations") == 0) {
-			ly->version_locations = v;
-			rc = read_locations(ld, in, v);
-		} else if (strcmp(key, "file_template") == 0) {
-			ly->file_template = v;
-			rc = read_template(ld, in, v);
-		} else if (strcmp(key, "version_table") == 0) {
-			ly->version_table = v;
-			rc = read_table_name(ld, key, in, v);
-		} else if (strcmp(key, "history_table") == 0) {
-			ly->history_table = v;
-			rc = read_table_name(ld, key, in, v);
-		} else if (strcmp(key, "version_table_schema") == 0) {
-			ly->version_table_schema = v;
-			rc = read_table_name(ld, key, in, v);
-		} else if (strcmp(key, "transaction") == 0) {
-			ly->has_transaction = 1;
-			rc = read_transaction(ld, in, v, &ly->transaction);
-		} else if (strcmp(key, "variables") == 0) {
-			ly->variables = v;
-			rc = read_variables(ld, in, v);
-		} else if (strcmp(key, "lock_wait") == 0) {
-			ly->has_lock_wait = 1;
-			rc = read_duration(ld, key, in, v, &ly->lock_wait_ms);
-		} else if (strcmp(key, "database") == 0) {
-			rc = read_section(ld, key, database_keys, v, ly);
-		} else if (strcmp(key, "sqlite") == 0) {
-			rc = read_section(ld, key, sqlite_keys, v, ly);
-		} else if (strcmp(key, "postgresql") == 0) {
-			rc = read_section(ld, key, postgresql_keys, v, ly);
-		} else {
-			*envs = v; /* "environments": read_environments() */
-		}
+		if (!key)
+			rc = read_section(ld, k->value, v, ly);
+		else if (key->type == RT_CONF_ENVIRONMENTS)
+			*envs = v;
+		else
+			rc = read_value(ld, key, in, v, ly);
 		if (rc < 0)
 			return rc;
 	}
@@ -600,11 +572,6 @@ static int unknown_environment(const struct loader *ld, const char *name)
 
 /* ---- the result ----------------------------------------------------------------------- */
 
-static const struct rt_ynode *pick(const struct rt_ynode *env, const struct rt_ynode *top)
-{
-	return env ? env : top;
-}
-
 /* An absolute directory path without trailing slashes. */
 static char *absolute_dir(const char *path, const char *base)
 {
@@ -617,6 +584,50 @@ static char *absolute_dir(const char *path, const char *base)
 	while (n > 1 && abs[n - 1] == '/')
 		abs[--n] = '\0';
 	return abs;
+}
+
+/* The node of key k the config chose: the environment's, else the top level's; NULL when
+ * neither gives it. *from receives the layer it came from. */
+static const struct rt_ynode *chosen(const struct rt_config_key *k, const struct layer *top,
+                                     const struct layer *env, const struct layer **from)
+{
+	size_t i = rt_config_key_index(k);
+
+	*from = env->node[i] ? env : top->node[i] ? top : NULL;
+	return *from ? (*from)->node[i] : NULL;
+}
+
+_Static_assert(sizeof(enum rt_txn_mode) == sizeof(int), "a choice fills an int-sized enum field");
+
+/* Fills k's field of the config: the chosen value, else the default. */
+static int apply_field(struct loader *ld, const struct rt_config_key *k, const struct layer *top,
+                       const struct layer *env)
+{
+	const struct layer *from;
+	const struct rt_ynode *n = chosen(k, top, env, &from);
+	const char *text = n ? n->value : k->dflt;
+	long num = n ? from->num[rt_config_key_index(k)] : k->dflt_num;
+	void *field = (char *)ld->cfg + k->offset;
+
+	switch (k->type) {
+	case RT_CONF_DIR:
+		return (*(char **)field = absolute_dir(text, ld->cfg->dir)) ? 0 : failed();
+	case RT_CONF_STRING:
+	case RT_CONF_TABLE:
+	case RT_CONF_FILE_TEMPLATE:
+		return !text || (*(char **)field = rt_strdup(text)) ? 0 : RT_ENOMEM;
+	case RT_CONF_CHOICE:
+		*(int *)field = (int)num;
+		return 0;
+	case RT_CONF_DURATION:
+		*(long *)field = num;
+		return 0;
+	case RT_CONF_COUNT:
+		*(int *)field = (int)num;
+		return 0;
+	default:
+		return 0; /* applied by their own code below */
+	}
 }
 
 static int set_var(struct loader *ld, const char *name, size_t nlen, const char *value)
@@ -679,67 +690,47 @@ static int apply_locations(struct loader *ld, const struct rt_ynode *list)
 	return 0;
 }
 
-static int apply_tables(struct loader *ld, const struct layer *top, const struct layer *env)
+/* history_table, when not given: the version table's name and "_history". */
+static int default_history_table(struct loader *ld, const struct layer *top, const struct layer *env)
 {
 	struct rt_config *cfg = ld->cfg;
-	const struct rt_ynode *vt = pick(env->version_table, top->version_table);
-	const struct rt_ynode *ht = pick(env->history_table, top->history_table);
-	const struct rt_ynode *schema = pick(env->version_table_schema, top->version_table_schema);
+	const struct layer *from;
+	const struct rt_ynode *vt = chosen(rt_config_key_find(NULL, "version_table"), top, env, &from);
 
-	cfg->version_table = rt_strdup(vt ? vt->value : DEFAULT_VERSION_TABLE);
-	if (!cfg->version_table)
-		return RT_ENOMEM;
-	if (ht) {
-		cfg->history_table = rt_strdup(ht->value);
-	} else {
-		if (vt && strlen(vt->value) + strlen(HISTORY_SUFFIX) > MAX_TABLE_NAME) {
-			input_error(ld, vt->line,
-			            "'history_table' defaults to '%s" HISTORY_SUFFIX
-			            "', which is longer than %d bytes",
-			            vt->value, MAX_TABLE_NAME);
-			rt_error_set_hint("Set 'history_table', or choose a shorter 'version_table'.");
-			return RT_EINPUT;
-		}
-		cfg->history_table = rt_asprintf("%s" HISTORY_SUFFIX, cfg->version_table);
+	if (cfg->history_table)
+		return 0;
+	if (vt && strlen(vt->value) + strlen(HISTORY_SUFFIX) > MAX_TABLE_NAME) {
+		input_error(ld, vt->line,
+		            "'history_table' defaults to '%s" HISTORY_SUFFIX
+		            "', which is longer than %d bytes",
+		            vt->value, MAX_TABLE_NAME);
+		rt_error_set_hint("Set 'history_table', or choose a shorter 'version_table'.");
+		return RT_EINPUT;
 	}
-	if (!cfg->history_table)
-		return RT_ENOMEM;
-	if (schema && !(cfg->version_table_schema = rt_strdup(schema->value)))
-		return RT_ENOMEM;
-	return 0;
+	cfg->history_table = rt_asprintf("%s" HISTORY_SUFFIX, cfg->version_table);
+	return cfg->history_table ? 0 : RT_ENOMEM;
 }
 
-/* The environment's value, else the top level's, else the default. */
-#define PICK_VALUE(has, field, dflt) (env->has ? env->field : top->has ? top->field : (dflt))
-
+/* Every key's value: the environment's, else the top level's, else the default. */
 static int apply_layers(struct loader *ld, const struct layer *top, const struct layer *env)
 {
-	struct rt_config *cfg = ld->cfg;
-	const struct rt_ynode *n;
-	int rc;
+	const struct rt_config_key *vars = rt_config_key_find(NULL, "variables"), *keys;
+	const struct layer *from;
+	size_t n;
+	int rc = 0;
 
-	n = pick(env->script_location, top->script_location);
-	cfg->script_location = absolute_dir(n ? n->value : ".", cfg->dir);
-	if (!cfg->script_location)
-		return failed();
-	if ((rc = apply_locations(ld, pick(env->version_locations, top->version_locations))) < 0)
-		return rc;
-	n = pick(env->file_template, top->file_template);
-	cfg->file_template = rt_strdup(n ? n->value : DEFAULT_FILE_TEMPLATE);
-	if (!cfg->file_template)
-		return RT_ENOMEM;
-	if ((rc = apply_tables(ld, top, env)) < 0)
-		return rc;
-	cfg->transaction = PICK_VALUE(has_transaction, transaction, RT_TXN_PER_REVISION);
-	cfg->lock_wait_ms = PICK_VALUE(has_lock_wait, lock_wait_ms, 60000);
-	cfg->sqlite.busy_timeout_ms = PICK_VALUE(has_busy_timeout, busy_timeout_ms, 5000);
-	cfg->postgresql.lock_timeout_ms = PICK_VALUE(has_lock_timeout, lock_timeout_ms, 5000);
-	cfg->postgresql.statement_timeout_ms = PICK_VALUE(has_statement_timeout, statement_timeout_ms, 0);
-	cfg->postgresql.lock_retries = PICK_VALUE(has_lock_retries, lock_retries, 5);
-	cfg->postgresql.concurrent_timeout_ms = PICK_VALUE(has_concurrent_timeout, concurrent_timeout_ms, 0);
-	if (add_layer_vars(ld, top->variables) < 0 || add_layer_vars(ld, env->variables) < 0)
-		return RT_ENOMEM;
-	return 0;
+	keys = rt_config_keys(&n);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (keys[i].offset != RT_CONF_NO_FIELD)
+			rc = apply_field(ld, &keys[i], top, env);
+	if (rc == 0)
+		rc = apply_locations(ld, chosen(rt_config_key_find(NULL, "version_locations"), top, env, &from));
+	if (rc == 0)
+		rc = default_history_table(ld, top, env);
+	if (rc == 0 && (add_layer_vars(ld, top->node[rt_config_key_index(vars)]) < 0 ||
+	                add_layer_vars(ld, env->node[rt_config_key_index(vars)]) < 0))
+		rc = RT_ENOMEM;
+	return rc;
 }
 
 /* A URL from the command line or the environment, which beats the file; NULL if none. */
@@ -795,6 +786,8 @@ static int apply_url(struct loader *ld, const struct rt_config_options *opts,
                      const struct layer *top, const struct layer *env)
 {
 	struct rt_config *cfg = ld->cfg;
+	size_t iu = rt_config_key_index(rt_config_key_find("database", "url"));
+	const struct rt_ynode *top_url = top->node[iu], *env_url = env->node[iu];
 	const char *source = NULL, *url = outside_url(opts, &source);
 
 	if (url) {
@@ -802,10 +795,10 @@ static int apply_url(struct loader *ld, const struct rt_config_options *opts,
 		if (!cfg->url_dir)
 			return failed();
 		cfg->url_source = rt_strdup(source);
-	} else if (env->url || top->url) {
-		url = env->url ? env->url->value : top->url->value;
+	} else if (env_url || top_url) {
+		url = env_url ? env_url->value : top_url->value;
 		cfg->url_dir = rt_strdup(cfg->dir);
-		if (env->url)
+		if (env_url)
 			cfg->url_source = rt_asprintf("environment %s", cfg->environment);
 		else
 			cfg->url_source = rt_strdup("config");
@@ -816,7 +809,7 @@ static int apply_url(struct loader *ld, const struct rt_config_options *opts,
 	if (!cfg->url_dir || !cfg->url_source || !(cfg->url = rt_strdup(url)))
 		return RT_ENOMEM;
 	rt_url_register_secret(cfg->url);
-	return check_url(ld, source, source ? NULL : env->url ? env->url : top->url, env->url != NULL);
+	return check_url(ld, source, source ? NULL : env_url ? env_url : top_url, env_url != NULL);
 }
 
 /* Registers the password of the URL that will win before anything is validated, so that

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "internal.h"
+#include "target.h"
 
 static struct rt_graph_priv *priv(const struct rt_graph *g)
 {
@@ -234,27 +235,34 @@ static int index_labels(struct rt_graph *g)
 	return 0;
 }
 
-/* Resolves a depends_on entry: id, label, or unique id prefix. NULL when it cannot. */
-static struct rt_revision *resolve_dep(struct rt_graph *g, const char *ref, int *ambiguous)
+/* r's depends_on entries, each an id, a label or a unique id prefix (rt_graph_match(),
+ * what rt_graph_lookup() reads), into r->deps. */
+static int link_depends(struct rt_graph *g, struct rt_revision *r)
 {
-	struct rt_revision *r = rt_graph_get(g, ref), *found = NULL;
-	size_t len = strlen(ref);
+	size_t dcap = 0;
+	int rc;
 
-	*ambiguous = 0;
-	if (r)
-		return r;
-	if ((r = rt_graph_get_label(g, ref)))
-		return r;
-	for (size_t i = 0; i < g->n; i++) {
-		if (strncmp(g->revs[i]->id, ref, len) == 0) {
-			if (found) {
-				*ambiguous = 1;
-				return NULL;
-			}
-			found = g->revs[i];
+	for (size_t j = 0; j < r->depends_on.n; j++) {
+		struct rt_revision *d;
+		int ambiguous = rt_graph_match(g, r->depends_on.items[j], &d) > 1;
+		if (!d) {
+			rc = rt_diags_add(&g->problems, RT_SEV_ERROR, "missing-dependency", r->path,
+			                  r->depends_line,
+			                  ambiguous ? "Write more of the id so that it names one revision."
+			                            : "Restore the revision it names, or remove it from depends_on.",
+			                  "%s:%d: revision '%s' depends on '%s', which %s", r->path,
+			                  r->depends_line, r->id, r->depends_on.items[j],
+			                  ambiguous ? "matches several revisions" : "does not exist");
+			if (rc < 0)
+				return rc;
+			continue;
 		}
+		if (d == r || rt_revlist_contains(&(struct rt_revlist){ r->deps, r->ndeps, dcap }, d))
+			continue;
+		if ((rc = push_rev(&r->deps, &r->ndeps, &dcap, d)) < 0)
+			return rc;
 	}
-	return found;
+	return 0;
 }
 
 static int link_edges(struct rt_graph *g)
@@ -263,7 +271,7 @@ static int link_edges(struct rt_graph *g)
 
 	for (size_t i = 0; i < g->n; i++) {
 		struct rt_revision *r = g->revs[i];
-		size_t pcap = 0, dcap = 0;
+		size_t pcap = 0;
 
 		for (size_t j = 0; j < r->down.n; j++) {
 			struct rt_revision *p = rt_graph_get(g, r->down.items[j]);
@@ -280,26 +288,8 @@ static int link_edges(struct rt_graph *g)
 			if ((rc = push_rev(&r->parents, &r->nparents, &pcap, p)) < 0)
 				return rc;
 		}
-		for (size_t j = 0; j < r->depends_on.n; j++) {
-			int ambiguous;
-			struct rt_revision *d = resolve_dep(g, r->depends_on.items[j], &ambiguous);
-			if (!d) {
-				rc = rt_diags_add(&g->problems, RT_SEV_ERROR, "missing-dependency", r->path,
-				                  r->depends_line,
-				                  ambiguous ? "Write more of the id so that it names one revision."
-				                            : "Restore the revision it names, or remove it from depends_on.",
-				                  "%s:%d: revision '%s' depends on '%s', which %s", r->path,
-				                  r->depends_line, r->id, r->depends_on.items[j],
-				                  ambiguous ? "matches several revisions" : "does not exist");
-				if (rc < 0)
-					return rc;
-				continue;
-			}
-			if (d == r || rt_revlist_contains(&(struct rt_revlist){ r->deps, r->ndeps, dcap }, d))
-				continue;
-			if ((rc = push_rev(&r->deps, &r->ndeps, &dcap, d)) < 0)
-				return rc;
-		}
+		if ((rc = link_depends(g, r)) < 0)
+			return rc;
 	}
 	/* reverse edges; capacities are not kept, so count first */
 	{

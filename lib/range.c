@@ -1,6 +1,7 @@
 /*
  * range.c - the revision lists behind `history`: all revisions, or a range "A:B" (A and
- * B included; either side may be empty or "current"), newest first.
+ * B included; either side may be empty or "current"), or the revisions one target names
+ * (rt_graph_resolve), newest first.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,37 +30,110 @@ int rt_graph_all_newest_first(const struct rt_graph *g, struct rt_revlist *out)
 	return rc;
 }
 
-/* Marks the revisions one side of a range stands for: for the lower side everything that
- * descends from it (itself included), for the upper side everything below it. */
+int rt_graph_range_needs_state(const char *range)
+{
+	for (const char *side = range;;) {
+		size_t len = strcspn(side, ":");
+
+		if ((len == 7 && strncmp(side, "current", 7) == 0) || rt_target_is_relative(side, len))
+			return 1;
+		if (side[len] != ':')
+			return 0;
+		side += len + 1;
+	}
+}
+
+/* Marks revs and, for the lower side of a range, everything that descends from them, for
+ * the upper side everything below them. */
+static int mark_revs(const struct rt_graph *g, const struct rt_revlist *revs, int lower,
+                     unsigned char *mark)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < revs->n && rc == 0; i++)
+		rc = lower ? rt_graph_mark_descendants(g, revs->items[i], 1, mark)
+		           : rt_graph_mark_ancestors(g, revs->items[i], 1, mark);
+	return rc;
+}
+
+/* Marks the revisions one side of a range stands for (see mark_revs); an empty side, and
+ * base or an empty database as the lower side, stand for everything. */
 static int mark_side(const struct rt_graph *g, const struct rt_state *cur, const char *spec,
                      int lower, unsigned char *mark)
 {
 	struct rt_target t;
-	int rc = 0;
+	int rc;
 
+	if (!*spec) {
+		memset(mark, 1, g->n);
+		return 0;
+	}
 	if (strcmp(spec, "current") == 0) {
 		if (!cur)
 			return rt_error_set(RT_EUSAGE, "'current' needs a database, and none is available");
-		if (lower && cur->heads.n == 0) {
+		if (lower && cur->heads.n == 0)
 			memset(mark, 1, g->n);
-			return 0;
-		}
-		for (size_t i = 0; i < cur->heads.n && rc == 0; i++)
-			rc = lower ? rt_graph_mark_descendants(g, cur->heads.items[i], 1, mark)
-			           : rt_graph_mark_ancestors(g, cur->heads.items[i], 1, mark);
-		return rc;
+		return mark_revs(g, &cur->heads, lower, mark);
 	}
 	if ((rc = rt_target_resolve(g, cur, lower ? RT_DOWNGRADE : RT_UPGRADE, spec, &t)) < 0)
 		return rc;
-	if (t.kind == RT_TARGET_BASE) {
-		if (lower)
-			memset(mark, 1, g->n);
-	} else {
-		for (size_t i = 0; i < t.revs.n && rc == 0; i++)
-			rc = lower ? rt_graph_mark_descendants(g, t.revs.items[i], 1, mark)
-			           : rt_graph_mark_ancestors(g, t.revs.items[i], 1, mark);
-	}
+	if (t.kind == RT_TARGET_BASE && lower)
+		memset(mark, 1, g->n);
+	else if (t.kind != RT_TARGET_BASE)
+		rc = mark_revs(g, &t.revs, lower, mark);
 	rt_target_release(&t);
+	return rc;
+}
+
+/* "A:B" with A and B both given, and neither "current" nor base: nothing between them
+ * means they are the wrong way round. */
+static int check_not_empty(const struct rt_graph *g, const char *spec, const char *left,
+                           const char *right, const unsigned char *set)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (set[i])
+			return 0;
+	if (!*left || !*right || strcmp(left, "current") == 0 || strcmp(right, "current") == 0 ||
+	    strcmp(left, "base") == 0)
+		return 0;
+	rt_error_set(RT_EUSAGE, "range '%s' is empty: '%s' is not below '%s'", spec, left, right);
+	rt_error_set_hint("Write the older revision first: OLDER:NEWER.");
+	return RT_EUSAGE;
+}
+
+/* The revisions from left to right (both included), newest first. */
+static int between(const struct rt_graph *g, const struct rt_state *cur, const char *spec,
+                   const char *left, const char *right, struct rt_revlist *out)
+{
+	unsigned char *lo = rt_calloc(g->n ? g->n : 1, 1), *hi = rt_calloc(g->n ? g->n : 1, 1);
+	int rc = lo && hi ? 0 : RT_ENOMEM;
+
+	if (rc == 0 && (rc = mark_side(g, cur, left, 1, lo)) == 0 &&
+	    (rc = mark_side(g, cur, right, 0, hi)) == 0) {
+		for (size_t i = 0; i < g->n; i++)
+			lo[i] = lo[i] && hi[i];
+		if ((rc = check_not_empty(g, spec, left, right, lo)) == 0)
+			rc = newest_first(g, lo, out);
+	}
+	free(lo);
+	free(hi);
+	return rc;
+}
+
+/* The revisions one target names, newest first. */
+static int named(const struct rt_graph *g, const struct rt_state *cur, const char *spec,
+                 struct rt_revlist *out)
+{
+	struct rt_revlist revs = RT_REVLIST_INIT;
+	unsigned char *set = rt_calloc(g->n ? g->n : 1, 1);
+	int rc = set ? rt_graph_resolve(g, cur, spec, RT_REF_ANY, &revs) : RT_ENOMEM;
+
+	for (size_t i = 0; rc == 0 && i < revs.n; i++)
+		set[revs.items[i]->index] = 1;
+	if (rc == 0)
+		rc = newest_first(g, set, out);
+	rt_revlist_release(&revs);
+	free(set);
 	return rc;
 }
 
@@ -67,54 +141,16 @@ int rt_graph_range(const struct rt_graph *g, const char *spec, const struct rt_s
                    struct rt_revlist *out)
 {
 	const char *colon = strchr(spec, ':');
-	unsigned char *lo = rt_malloc(g->n ? g->n : 1), *hi = rt_malloc(g->n ? g->n : 1);
-	char *left = NULL;
-	int rc = 0;
+	char *left;
+	int rc;
 
-	if (!lo || !hi) {
-		rc = RT_ENOMEM;
-		goto out;
-	}
-	memset(lo, 0, g->n);
-	memset(hi, 0, g->n);
-	if (!colon) {
-		struct rt_revision *r;
-		if ((rc = rt_graph_lookup(g, spec, &r)) == 0)
-			rc = rt_revlist_push(out, r);
-		goto out;
-	}
-	if (!(left = rt_strndup(spec, (size_t)(colon - spec)))) {
-		rc = RT_ENOMEM;
-		goto out;
-	}
-	if (*left) {
-		if ((rc = mark_side(g, cur, left, 1, lo)) < 0)
-			goto out;
-	} else {
-		memset(lo, 1, g->n);
-	}
-	if (colon[1]) {
-		if ((rc = mark_side(g, cur, colon + 1, 0, hi)) < 0)
-			goto out;
-	} else {
-		memset(hi, 1, g->n);
-	}
-	{
-		size_t any = 0;
-		for (size_t i = 0; i < g->n; i++)
-			any += (lo[i] = lo[i] && hi[i]) != 0;
-		if (any == 0 && *left && colon[1] && strcmp(left, "current") != 0 &&
-		    strcmp(colon + 1, "current") != 0 && strcmp(left, "base") != 0) {
-			rc = rt_error_set(RT_EUSAGE, "range '%s' is empty: '%s' is not below '%s'", spec, left,
-			                  colon + 1);
-			rt_error_set_hint("Write the older revision first: OLDER:NEWER.");
-			goto out;
-		}
-	}
-	rc = newest_first(g, lo, out);
-out:
-	free(lo);
-	free(hi);
+	if (!colon && strcmp(spec, "current") == 0)
+		return between(g, cur, spec, spec, spec, out); /* the revisions the database is at */
+	if (!colon)
+		return named(g, cur, spec, out);
+	if (!(left = rt_strndup(spec, (size_t)(colon - spec))))
+		return RT_ENOMEM;
+	rc = between(g, cur, spec, left, colon + 1, out);
 	free(left);
 	return rc;
 }

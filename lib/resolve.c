@@ -151,13 +151,17 @@ static int resolve_locked(struct rt_db *db, const struct rt_graph *g, struct rt_
 int rt_resolve(struct rt_db *db, const struct rt_graph *g, const char *ref, enum rt_resolve_action action,
                int retry_from, const char *note, const struct rt_run_events *ev, struct rt_resolution *out)
 {
+	struct rt_revlist one = RT_REVLIST_INIT;
 	struct rt_revision *rev;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->action = action;
 	out->retry_from = retry_from;
-	if ((rc = rt_graph_lookup(g, ref, &rev)) < 0)
+	rc = rt_graph_resolve(g, NULL, ref, RT_REF_ONE, &one);
+	rev = rc == 0 ? one.items[0] : NULL;
+	rt_revlist_release(&one);
+	if (rc < 0)
 		return rc;
 	out->revision = rev->id;
 	rt_db_set_notice(db, ev ? ev->notice : NULL, ev ? ev->ctx : NULL);

@@ -414,8 +414,9 @@ int rt_graph_require_valid(const struct rt_graph *g);
 struct rt_revision *rt_graph_get(const struct rt_graph *g, const char *id);
 /* The revision carrying branch label, or NULL. */
 struct rt_revision *rt_graph_get_label(const struct rt_graph *g, const char *label);
-/* Looks up a full id, a branch label or a unique id prefix. RT_ENOTFOUND / RT_EAMBIGUOUS
- * (the message lists the candidates). */
+/* Looks up a full id, a branch label or a unique id prefix (the plain part of
+ * rt_graph_resolve(), which callers resolving a user's reference use). RT_ENOTFOUND /
+ * RT_EAMBIGUOUS (the message lists the candidates). */
 int rt_graph_lookup(const struct rt_graph *g, const char *ref, struct rt_revision **out);
 /* Loads and reads the revision's body (once; cached in rev->script), nothing bound. */
 int rt_graph_load_script(const struct rt_graph *g, struct rt_revision *rev);
@@ -448,11 +449,36 @@ void rt_state_release(struct rt_state *st);
  * only a dependent's row implies (it stays the head of its own stream). */
 int rt_state_is_current(const struct rt_state *st, const struct rt_revision *r);
 
-/* Revisions from the range spec ("A:B", "A:", ":B", "current" on either side, or a single
- * target), newest first (reverse of the upgrade order). cur may be NULL unless the spec
- * uses "current". */
+/* What a reference is resolved for by rt_graph_resolve(). */
+enum rt_ref_purpose {
+	RT_REF_ANY,     /* the revisions it names: show, history -r REF */
+	RT_REF_ONE,     /* exactly one revision: edit, resolve, revision --depends-on */
+	RT_REF_PARENTS, /* the parents of a new revision (revision --head, merge): base, and
+	                 * head or heads before the first revision, name none (a new root) */
+};
+/* The one resolver of a user's reference to revisions, for every caller but the planner
+ * (which needs the state a target means, not revisions): appends to out, without
+ * duplicates, the revisions ref names, read with the grammar and the messages of targets
+ * (rt_plan_build): head (the single head), heads, an id, a unique id prefix, a branch
+ * label, LABEL@head, REV+N, REV-N, LABEL@head-N, and counted from the database state cur:
+ * +N (the N revisions an upgrade by N applies), +0 (the version rows) and LABEL@+N. cur
+ * may be NULL; those forms are then RT_EUSAGE. Errors, the same for every caller: a range
+ * A:B is RT_EUSAGE; a state below revisions (LABEL@base, -N, LABEL@-N, REV-N below a
+ * base) is RT_EUSAGE ("is a downgrade target"); no revision (base) is RT_ENOTFOUND unless
+ * purpose is RT_REF_PARENTS; several revisions for RT_REF_ONE are RT_EAMBIGUOUS; and the
+ * errors of rt_graph_lookup() and of the relative forms. */
+int rt_graph_resolve(const struct rt_graph *g, const struct rt_state *cur, const char *ref,
+                     enum rt_ref_purpose purpose, struct rt_revlist *out);
+
+/* Revisions from the range spec ("A:B", "A:", ":B", "current" on either side, or alone
+ * for the version rows, or one reference as rt_graph_resolve() reads it with
+ * RT_REF_ANY), newest first (reverse of the upgrade order). cur may be NULL unless the
+ * spec uses "current" or counts from the database. */
 int rt_graph_range(const struct rt_graph *g, const char *spec, const struct rt_state *cur,
                    struct rt_revlist *out);
+/* 1 when a side of range is "current" or counts from the database (+N, -N, LABEL@+N,
+ * LABEL@-N; REV+N and REV-N count from a revision): rt_graph_range() then needs cur. */
+int rt_graph_range_needs_state(const char *range);
 /* Every revision, newest first. */
 int rt_graph_all_newest_first(const struct rt_graph *g, struct rt_revlist *out);
 
@@ -599,7 +625,8 @@ struct rt_resolution {
 	int interrupted;             /* it was interrupted (not failed) */
 	int statements;              /* statements of the section it ran */
 };
-/* Records the DBA's decision about the unfinished run of ref (an id, prefix or label):
+/* Records the DBA's decision about the unfinished run of ref (one revision, as
+ * rt_graph_resolve() reads it with RT_REF_ONE):
  * under the migration lock, one transaction writes the version rows (RT_RESOLVE_DONE) and
  * a history row (the note, may be NULL, goes into its error column). RT_EUSAGE when ref
  * has no unfinished run or retry_from is not a statement of its section. */
@@ -636,9 +663,9 @@ int rt_templates_init(const char *dir, const char *name);
 
 struct rt_new_revision {
 	const char *message;
-	const char *const *parents;   /* refs to resolve; NULL/0: the single head */
+	const char *const *parents;   /* refs (rt_graph_resolve, RT_REF_PARENTS: "base" for a new
+	                               * root, "heads"...); NULL/0: the single head */
 	size_t nparents;
-	int parents_given;            /* 1: use parents even if empty ("base") */
 	const char *branch_label;     /* may be NULL */
 	const char *const *depends_on;
 	size_t ndepends;

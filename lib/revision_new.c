@@ -185,71 +185,102 @@ static int file_name(const struct rt_config *cfg, const char *rev, const char *m
 	return rc;
 }
 
-/* Resolves the parents: explicit refs ("base", "heads", ids, labels), or the single head. */
+static int not_a_head(const struct rt_revision *r, int merge)
+{
+	rt_error_set(RT_EUSAGE, "revision '%s' is not a head", r->id);
+	if (merge) /* merge has no --splice: it joins heads */
+		rt_error_set_hint("A merge joins heads: name heads ('retort heads' lists them), "
+		                  "or write 'heads' for all of them.");
+	else
+		rt_error_set_hint("Pass --splice to start a new branch from it.");
+	return RT_EUSAGE;
+}
+
+/* The parents: each ref as rt_graph_resolve() reads parents ("base": none), or the single
+ * head. Each must be a head, unless spec->splice; a merge needs two. */
 static int resolve_parents(const struct rt_graph *g, const struct rt_new_revision *spec,
                            struct rt_revlist *out)
 {
 	int rc = 0;
 
-	if (!spec->parents_given && spec->nparents == 0) {
-		if (g->nheads > 1) {
-			struct rt_buf b = RT_BUF_INIT;
-			for (size_t i = 0; i < g->nheads; i++)
-				rt_buf_addf(&b, "%s%s", i ? ", " : "", g->heads[i]->id);
-			rt_error_set(RT_EMULTIHEADS, "the revision graph has %zu heads: %s", g->nheads, b.ptr);
+	if (spec->nparents == 0) {
+		rc = rt_graph_resolve(g, NULL, "head", RT_REF_PARENTS, out);
+		if (rc == RT_EMULTIHEADS) /* the resolver's message; what to do is revision's to say */
 			rt_error_set_hint("Say which one to build on with --head REV, or join them first with "
 			                  "'retort merge -m MSG heads'.");
-			rt_buf_release(&b);
-			return RT_EMULTIHEADS;
-		}
-		return g->nheads ? rt_revlist_push(out, g->heads[0]) : 0;
+		return rc;
 	}
-	for (size_t i = 0; i < spec->nparents && rc == 0; i++) {
-		const char *ref = spec->parents[i];
-		struct rt_revision *r = NULL;
-		if (strcmp(ref, "base") == 0)
-			continue;
-		if (strcmp(ref, "heads") == 0 || strcmp(ref, "head") == 0) {
-			if (strcmp(ref, "head") == 0 && g->nheads > 1)
-				return rt_error_set(RT_EMULTIHEADS, "'head' is ambiguous: the graph has %zu heads",
-				                    g->nheads);
-			for (size_t h = 0; h < g->nheads && rc == 0; h++)
-				if (!rt_revlist_contains(out, g->heads[h]))
-					rc = rt_revlist_push(out, g->heads[h]);
-			continue;
-		}
-		if (strlen(ref) > 5 && strcmp(ref + strlen(ref) - 5, "@head") == 0) {
-			char *label = rt_strndup(ref, strlen(ref) - 5);
-			struct rt_revision *found = NULL;
-			size_t count = 0;
-			if (!label)
-				return RT_ENOMEM;
-			for (size_t h = 0; h < g->nheads; h++)
-				if (rt_strlist_contains(&g->heads[h]->member_of, label)) {
-					found = g->heads[h];
-					count++;
-				}
-			free(label);
-			if (count != 1)
-				return rt_error_set(count ? RT_EMULTIHEADS : RT_ENOTFOUND,
-				                    "'%s' names %zu heads", ref, count);
-			r = found;
-		} else if ((rc = rt_graph_lookup(g, ref, &r)) < 0) {
-			return rc;
-		}
-		if (!spec->splice && r->nchildren > 0) {
-			rt_error_set(RT_EUSAGE, "revision '%s' is not a head", r->id);
-			if (spec->merge) /* merge has no --splice: it joins heads */
-				rt_error_set_hint("A merge joins heads: name heads ('retort heads' lists them), "
-				                  "or write 'heads' for all of them.");
-			else
-				rt_error_set_hint("Pass --splice to start a new branch from it.");
-			return RT_EUSAGE;
-		}
-		if (!rt_revlist_contains(out, r))
-			rc = rt_revlist_push(out, r);
+	for (size_t i = 0; i < spec->nparents && rc == 0; i++)
+		rc = rt_graph_resolve(g, NULL, spec->parents[i], RT_REF_PARENTS, out);
+	for (size_t i = 0; i < out->n && rc == 0; i++)
+		if (!spec->splice && out->items[i]->nchildren > 0)
+			rc = not_a_head(out->items[i], spec->merge);
+	if (rc == 0 && spec->merge && out->n < 2 && g->nheads < 2) {
+		rc = rt_error_set(RT_EUSAGE, "nothing to merge: there is %s",
+		                  g->nheads ? "only one head" : "no revision yet");
+		rt_error_set_hint("A merge joins two heads or more; write revisions on top of the head "
+		                  "with 'retort revision'.");
+	} else if (rc == 0 && spec->merge && out->n < 2) {
+		rc = rt_error_set(RT_EUSAGE, "a merge needs at least two revisions to join, got %zu", out->n);
+		rt_error_set_hint("Name two heads or more ('retort heads' lists them), or write 'heads' "
+		                  "for all of them.");
 	}
 	return rc;
+}
+
+/* depends_on as a YAML list: each ref names one revision; a label stays a label, anything
+ * else is written as the full id. */
+static int depends_yaml(const struct rt_graph *g, const struct rt_new_revision *spec,
+                        struct rt_buf *out)
+{
+	struct rt_strlist deps = RT_STRLIST_INIT;
+	int rc = 0;
+
+	for (size_t i = 0; i < spec->ndepends && rc == 0; i++) {
+		const char *ref = spec->depends_on[i];
+		struct rt_revlist one = RT_REVLIST_INIT;
+
+		if ((rc = rt_graph_resolve(g, NULL, ref, RT_REF_ONE, &one)) == 0)
+			rc = rt_strlist_push(&deps, rt_graph_get_label(g, ref) == one.items[0] ? ref
+			                                                                       : one.items[0]->id);
+		rt_revlist_release(&one);
+	}
+	if (rc == 0)
+		rc = yaml_list(out, &deps);
+	rt_strlist_release(&deps);
+	return rc;
+}
+
+/* branch_labels as a YAML list: the new label, valid and not in use, or none. */
+static int labels_yaml(const struct rt_graph *g, const char *label, struct rt_buf *out)
+{
+	struct rt_strlist labels = RT_STRLIST_INIT;
+	int rc = 0;
+
+	if (label) {
+		if ((rc = rt_name_check(label, RT_NAME_BRANCH_LABEL, NULL, 0)) < 0)
+			return rc;
+		if (rt_graph_get_label(g, label) || rt_graph_get(g, label))
+			return rt_error_set(RT_EEXISTS, "branch label '%s' is already in use", label);
+		rc = rt_strlist_push(&labels, label);
+	}
+	if (rc == 0)
+		rc = yaml_list(out, &labels);
+	rt_strlist_release(&labels);
+	return rc;
+}
+
+/* down_revision: null, one id, or a YAML list of them. */
+static int down_yaml(const struct rt_revlist *parents, struct rt_buf *out)
+{
+	if (parents->n == 0)
+		return rt_buf_puts(out, "null");
+	for (size_t i = 0; i < parents->n; i++)
+		rt_buf_addf(out, "%s%s", i == 0 && parents->n > 1 ? "[" : i ? ", " : "",
+		            parents->items[i]->id);
+	if (parents->n > 1)
+		rt_buf_putc(out, ']');
+	return rt_buf_status(out);
 }
 
 static int new_id(const struct rt_graph *g, const struct rt_new_revision *spec, char out[33])
@@ -310,91 +341,87 @@ static int read_template(const struct rt_config *cfg, char **text, char **path)
 	return 0;
 }
 
+/* A new revision's header values, in the order of the template's placeholders, as text:
+ * id, down_revision, branch_labels, depends_on (YAML), message (a YAML string), date. */
+struct new_header {
+	char id[33];
+	struct rt_buf down, labels, deps, message;
+	char date[32];
+};
+
+static void new_header_release(struct new_header *h)
+{
+	rt_buf_release(&h->down);
+	rt_buf_release(&h->labels);
+	rt_buf_release(&h->deps);
+	rt_buf_release(&h->message);
+}
+
+static int fill_header(const struct rt_graph *g, const struct rt_new_revision *spec,
+                       struct new_header *h)
+{
+	struct rt_revlist parents = RT_REVLIST_INIT;
+	int rc;
+
+	if ((rc = resolve_parents(g, spec, &parents)) == 0 &&
+	    (rc = labels_yaml(g, spec->branch_label, &h->labels)) == 0 &&
+	    (rc = depends_yaml(g, spec, &h->deps)) == 0 && (rc = new_id(g, spec, h->id)) == 0 &&
+	    (rc = down_yaml(&parents, &h->down)) == 0)
+		rc = yaml_string(&h->message, spec->message ? spec->message : "");
+	rt_utc_now_iso(h->date);
+	rt_revlist_release(&parents);
+	return rc;
+}
+
+/* The file text from the template, and the path it goes to. */
+static int render_file(const struct rt_config *cfg, const struct rt_new_revision *spec,
+                       const struct new_header *h, const char *tmpl, const char *tmpl_path,
+                       struct rt_buf *text, char **path)
+{
+	const char *values[6] = { h->id, h->down.ptr, h->labels.ptr, h->deps.ptr, h->message.ptr, h->date };
+	struct rt_buf name = RT_BUF_INIT;
+	int rc;
+
+	*path = NULL;
+	if ((rc = render(tmpl, tmpl_path, values, text)) == 0 &&
+	    (rc = file_name(cfg, h->id, spec->message ? spec->message : "", &name)) == 0 &&
+	    !(*path = rt_path_join(cfg->version_locations.items[0], name.ptr)))
+		rc = RT_ENOMEM;
+	rt_buf_release(&name);
+	return rc;
+}
+
+/* The rendered text must parse as the header of revision id. */
+static int check_rendered(const char *path, const struct rt_buf *text, const char *id,
+                          const char *tmpl_path)
+{
+	struct rt_revision *check = NULL;
+	int rc = rt_revision_parse_header(&check, path, text->ptr, text->len);
+
+	if (rc == RT_EINPUT)
+		rt_error_prefix("the revision template '%s' does not produce a valid header", tmpl_path);
+	else if (rc == 0 && strcmp(check->id, id) != 0)
+		rc = rt_error_set(RT_EINPUT, "the revision template '%s' does not use {{revision}} for 'revision:'",
+		                  tmpl_path);
+	rt_revision_free(check);
+	return rc;
+}
+
 int rt_revision_create(const struct rt_graph *g, const struct rt_new_revision *spec, char **path_out)
 {
 	const struct rt_config *cfg = g->cfg;
-	struct rt_revlist parents = RT_REVLIST_INIT;
-	struct rt_strlist deps = RT_STRLIST_INIT, labels = RT_STRLIST_INIT, downs = RT_STRLIST_INIT;
-	struct rt_buf down = RT_BUF_INIT, lab = RT_BUF_INIT, dep = RT_BUF_INIT, msg = RT_BUF_INIT;
-	struct rt_buf text = RT_BUF_INIT, name = RT_BUF_INIT;
-	char id[33], date[32], *tmpl = NULL, *tmpl_path = NULL, *path = NULL;
-	struct rt_revision *check = NULL;
+	struct new_header h = { "", RT_BUF_INIT, RT_BUF_INIT, RT_BUF_INIT, RT_BUF_INIT, "" };
+	struct rt_buf text = RT_BUF_INIT;
+	char *tmpl = NULL, *tmpl_path = NULL, *path = NULL;
 	int rc;
 
 	if (path_out)
 		*path_out = NULL;
-	if ((rc = rt_graph_require_valid(g)) < 0)
-		return rc;
-	if ((rc = resolve_parents(g, spec, &parents)) < 0)
-		goto out;
-	if (spec->merge && parents.n < 2) {
-		rc = rt_error_set(RT_EUSAGE, "a merge needs at least two revisions to join, got %zu", parents.n);
-		goto out;
-	}
-	if (spec->branch_label) {
-		if ((rc = rt_name_check(spec->branch_label, RT_NAME_BRANCH_LABEL, NULL, 0)) < 0)
-			goto out;
-		if (rt_graph_get_label(g, spec->branch_label) || rt_graph_get(g, spec->branch_label)) {
-			rc = rt_error_set(RT_EEXISTS, "branch label '%s' is already in use", spec->branch_label);
-			goto out;
-		}
-		if ((rc = rt_strlist_push(&labels, spec->branch_label)) < 0)
-			goto out;
-	}
-	for (size_t i = 0; i < spec->ndepends; i++) {
-		struct rt_revision *r;
-		const char *ref = spec->depends_on[i];
-		if ((rc = rt_graph_lookup(g, ref, &r)) < 0)
-			goto out;
-		/* a label stays a label; anything else is written as the full id */
-		rc = rt_strlist_push(&deps, rt_graph_get_label(g, ref) == r ? ref : r->id);
-		if (rc < 0)
-			goto out;
-	}
-	if ((rc = new_id(g, spec, id)) < 0)
-		goto out;
-	for (size_t i = 0; i < parents.n; i++)
-		if ((rc = rt_strlist_push(&downs, parents.items[i]->id)) < 0)
-			goto out;
-	if (downs.n == 0)
-		rc = rt_buf_puts(&down, "null");
-	else if (downs.n == 1)
-		rc = rt_buf_puts(&down, downs.items[0]);
-	else
-		rc = yaml_list(&down, &downs);
-	if (rc == 0)
-		rc = yaml_list(&lab, &labels);
-	if (rc == 0)
-		rc = yaml_list(&dep, &deps);
-	if (rc == 0)
-		rc = yaml_string(&msg, spec->message ? spec->message : "");
-	if (rc < 0)
-		goto out;
-	rt_utc_now_iso(date);
-	if ((rc = read_template(cfg, &tmpl, &tmpl_path)) < 0)
-		goto out;
-	{
-		const char *values[6] = { id, down.ptr, lab.ptr, dep.ptr, msg.ptr, date };
-		if ((rc = render(tmpl, tmpl_path, values, &text)) < 0)
-			goto out;
-	}
-	if ((rc = file_name(cfg, id, spec->message ? spec->message : "", &name)) < 0)
-		goto out;
-	if (!(path = rt_path_join(cfg->version_locations.items[0], name.ptr))) {
-		rc = RT_ENOMEM;
-		goto out;
-	}
-	if ((rc = rt_revision_parse_header(&check, path, text.ptr, text.len)) < 0) {
-		if (rc == RT_EINPUT)
-			rt_error_prefix("the revision template '%s' does not produce a valid header", tmpl_path);
-		goto out;
-	}
-	if (strcmp(check->id, id) != 0) {
-		rc = rt_error_set(RT_EINPUT, "the revision template '%s' does not use {{revision}} for 'revision:'",
-		                  tmpl_path);
-		goto out;
-	}
-	if ((rc = rt_mkdir_p(cfg->version_locations.items[0], 0755)) < 0 ||
+	if ((rc = rt_graph_require_valid(g)) < 0 || (rc = fill_header(g, spec, &h)) < 0 ||
+	    (rc = read_template(cfg, &tmpl, &tmpl_path)) < 0 ||
+	    (rc = render_file(cfg, spec, &h, tmpl, tmpl_path, &text, &path)) < 0 ||
+	    (rc = check_rendered(path, &text, h.id, tmpl_path)) < 0 ||
+	    (rc = rt_mkdir_p(cfg->version_locations.items[0], 0755)) < 0 ||
 	    (rc = rt_file_write_new(path, text.ptr, text.len, 0644)) < 0)
 		goto out;
 	if (path_out) {
@@ -402,17 +429,8 @@ int rt_revision_create(const struct rt_graph *g, const struct rt_new_revision *s
 		path = NULL;
 	}
 out:
-	rt_revision_free(check);
-	rt_revlist_release(&parents);
-	rt_strlist_release(&deps);
-	rt_strlist_release(&labels);
-	rt_strlist_release(&downs);
-	rt_buf_release(&down);
-	rt_buf_release(&lab);
-	rt_buf_release(&dep);
-	rt_buf_release(&msg);
+	new_header_release(&h);
 	rt_buf_release(&text);
-	rt_buf_release(&name);
 	free(tmpl);
 	free(tmpl_path);
 	free(path);

@@ -18,66 +18,95 @@ void rt_target_release(struct rt_target *t)
 	rt_revlist_release(&t->revs);
 }
 
+/* "a1, b2, c3", at most ten of them and then how many more. */
 static int list_ids(struct rt_buf *b, struct rt_revision *const *revs, size_t n)
 {
-	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (i == 10) {
-			rc = rt_buf_addf(b, ", ... (%zu more)", n - 10);
-			break;
+	for (size_t i = 0; i < n && i < 10; i++)
+		rt_buf_addf(b, "%s%s", i ? ", " : "", revs[i]->id);
+	if (n > 10)
+		rt_buf_addf(b, ", ... (%zu more)", n - 10);
+	return rt_buf_status(b);
+}
+
+size_t rt_graph_match(const struct rt_graph *g, const char *ref, struct rt_revision **out)
+{
+	size_t len = strlen(ref), n = 0;
+
+	*out = NULL;
+	if ((*out = rt_graph_get(g, ref)) || (*out = rt_graph_get_label(g, ref)))
+		return 1;
+	for (size_t i = 0; len > 0 && i < g->n && n < 2; i++)
+		if (strncmp(g->revs[i]->id, ref, len) == 0) {
+			*out = n ? NULL : g->revs[i];
+			n++;
 		}
-		rc = rt_buf_addf(b, "%s%s", i ? ", " : "", revs[i]->id);
+	return n;
+}
+
+/* The message of an ambiguous prefix: every id it starts. */
+static int ambiguous_prefix(const struct rt_graph *g, const char *ref)
+{
+	struct rt_revlist matches = RT_REVLIST_INIT;
+	struct rt_buf b = RT_BUF_INIT;
+	size_t len = strlen(ref);
+	int rc = 0;
+
+	for (size_t i = 0; i < g->n && rc == 0; i++)
+		if (strncmp(g->revs[i]->id, ref, len) == 0)
+			rc = rt_revlist_push(&matches, g->revs[i]);
+	if (rc == 0 && (rc = list_ids(&b, matches.items, matches.n)) == 0) {
+		rc = rt_error_set(RT_EAMBIGUOUS, "'%s' is ambiguous: it starts %zu revision ids: %s", ref,
+		                  matches.n, b.ptr);
+		rt_error_set_hint("Write more of the id.");
 	}
+	rt_buf_release(&b);
+	rt_revlist_release(&matches);
 	return rc;
 }
 
 int rt_graph_lookup(const struct rt_graph *g, const char *ref, struct rt_revision **out)
 {
-	struct rt_revision *r;
-	struct rt_revlist matches = RT_REVLIST_INIT;
-	size_t len = strlen(ref);
-	int rc = 0;
+	size_t n = rt_graph_match(g, ref, out);
 
-	*out = NULL;
-	if ((r = rt_graph_get(g, ref)) || (r = rt_graph_get_label(g, ref))) {
-		*out = r;
+	if (n == 1)
 		return 0;
-	}
-	for (size_t i = 0; len > 0 && i < g->n && rc == 0; i++)
-		if (strncmp(g->revs[i]->id, ref, len) == 0)
-			rc = rt_revlist_push(&matches, g->revs[i]);
-	if (rc == 0 && matches.n == 1) {
-		*out = matches.items[0];
-	} else if (rc == 0 && matches.n == 0) {
-		rc = rt_error_set(RT_ENOTFOUND, "no revision, branch label or id prefix matches '%s'", ref);
-		rt_error_set_hint("Run 'retort history' to list the revisions.");
-	} else if (rc == 0) {
-		struct rt_buf b = RT_BUF_INIT;
-		if (list_ids(&b, matches.items, matches.n) < 0) {
-			rc = RT_ENOMEM;
-		} else {
-			rc = rt_error_set(RT_EAMBIGUOUS, "'%s' is ambiguous: it starts %zu revision ids: %s", ref,
-			                  matches.n, b.ptr);
-			rt_error_set_hint("Write more of the id.");
-		}
-		rt_buf_release(&b);
-	}
-	rt_revlist_release(&matches);
-	return rc;
+	if (n > 1)
+		return ambiguous_prefix(g, ref);
+	rt_error_set(RT_ENOTFOUND, "no revision, branch label or id prefix matches '%s'", ref);
+	rt_error_set_hint("Run 'retort history' to list the revisions.");
+	return RT_ENOTFOUND;
 }
 
-/* Parses "+N"/"-N" at s; 1 when s is exactly that. N may be 0 ("here"). */
+/* Parses "+N"/"-N" in the len bytes at s; 1 when they are exactly that, with N at most
+ * 10^9 (leading zeros allowed). N may be 0 ("here"). */
+static int relative_n(const char *s, size_t len, long *n)
+{
+	long v = 0;
+
+	if (len < 2 || (s[0] != '+' && s[0] != '-'))
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+		v = v * 10 + (s[i] - '0');
+		if (v > 1000000000L)
+			return 0;
+	}
+	*n = s[0] == '-' ? -v : v;
+	return 1;
+}
+
 static int parse_relative(const char *s, long *n)
 {
-	char *end;
-	if ((s[0] != '+' && s[0] != '-') || !isdigit((unsigned char)s[1]))
-		return 0;
-	*n = strtol(s + 1, &end, 10);
-	if (*end != '\0' || *n < 0 || *n > 1000000000L)
-		return 0;
-	if (s[0] == '-')
-		*n = -*n;
-	return 1;
+	return relative_n(s, strlen(s), n);
+}
+
+int rt_target_is_relative(const char *spec, size_t len)
+{
+	const char *at = memchr(spec, '@', len);
+	long n;
+
+	return relative_n(spec, len, &n) || (at && relative_n(at + 1, len - (size_t)(at + 1 - spec), &n));
 }
 
 static int multiple_heads(struct rt_revision *const *heads, size_t n, const char *what)
@@ -255,6 +284,7 @@ static int relative_up(const struct rt_graph *g, const struct rt_state *cur, lon
 		if (next.n == 0) {
 			rc = rt_error_set(RT_EUSAGE, "cannot upgrade by %ld: only %ld revision%s ahead of the database",
 			                  n, step, step == 1 ? " is" : "s are");
+			rt_error_set_hint("Use a smaller number, or 'heads'.");
 		} else if (next.n > 1) {
 			struct rt_buf b = RT_BUF_INIT;
 			list_ids(&b, next.items, next.n);
@@ -293,6 +323,7 @@ static int relative_down(const struct rt_graph *g, const struct rt_state *cur, l
 	if (order.n < (size_t)-n) {
 		rc = rt_error_set(RT_EUSAGE, "cannot downgrade by %ld: only %zu revision%s applied", -n,
 		                  order.n, order.n == 1 ? " is" : "s are");
+		rt_error_set_hint("Use a smaller number, or 'base'.");
 	} else {
 		t->kind = RT_TARGET_REMOVE;
 		for (size_t i = order.n - (size_t)-n; i < order.n && rc == 0; i++)
@@ -302,12 +333,11 @@ static int relative_down(const struct rt_graph *g, const struct rt_state *cur, l
 	return rc;
 }
 
-/* LABEL@+N / LABEL@-N: from the database's revision on that branch. */
-static int relative_on_branch(const struct rt_graph *g, const struct rt_state *cur, const char *label,
-                              long n, const char *spec, struct rt_target *t)
+/* The topmost applied revisions of branch label (one, unless the database is at several
+ * of its revisions). */
+static int branch_position(const struct rt_graph *g, const struct rt_state *cur, const char *label,
+                           struct rt_revlist *out)
 {
-	struct rt_revlist at = RT_REVLIST_INIT, bottoms = RT_REVLIST_INIT;
-	struct rt_revision *start = NULL, *dest = NULL, *below = NULL;
 	int rc = 0;
 
 	for (size_t i = 0; i < g->n && rc == 0; i++) {
@@ -320,61 +350,89 @@ static int relative_on_branch(const struct rt_graph *g, const struct rt_state *c
 			    rt_strlist_contains(&r->children[c]->member_of, label))
 				top = 0;
 		if (top)
-			rc = rt_revlist_push(&at, r);
+			rc = rt_revlist_push(out, r);
 	}
-	if (rc < 0)
-		goto out;
-	if (at.n > 1) {
+	return rc;
+}
+
+/* LABEL@-N from top, the database's revision on the branch: the lowest of the top N
+ * revisions of the branch, all of which (and what is above them) are to be removed. */
+static int branch_lowest(struct rt_revision *top, const char *label, long n, const char *spec,
+                         struct rt_revision **out)
+{
+	struct rt_revision *lowest = top;
+
+	for (long k = 1; k < -n; k++) {
+		if (lowest->nparents != 1) {
+			int code = lowest->nparents ? RT_EAMBIGUOUS : RT_EUSAGE;
+			rt_error_set(code, lowest->nparents ? "'%s' is ambiguous: '%s' is a merge"
+			                                    : "'%s' goes below the base at '%s'",
+			             spec, lowest->id);
+			rt_error_set_hint("Use a smaller number, or a revision id.");
+			return code;
+		}
+		lowest = lowest->parents[0];
+		if (!rt_strlist_contains(&lowest->member_of, label)) {
+			rt_error_set(RT_EUSAGE, "'%s' goes below the start of branch '%s'", spec, label);
+			rt_error_set_hint("Use a smaller number, or '%s@base' to remove the branch.", label);
+			return RT_EUSAGE;
+		}
+	}
+	*out = lowest;
+	return 0;
+}
+
+/* LABEL@+N with nothing of the branch applied: N revisions up from its first one. */
+static int branch_from_bottom(const struct rt_graph *g, const char *label, long n, const char *spec,
+                              struct rt_revision **dest, struct rt_revision **below)
+{
+	struct rt_revlist bottoms = RT_REVLIST_INIT;
+	int rc = branch_bottoms(g, label, &bottoms);
+
+	if (rc == 0 && bottoms.n != 1) {
+		rc = rt_error_set(RT_EAMBIGUOUS, "'%s' is ambiguous: branch '%s' starts at %zu revisions",
+		                  spec, label, bottoms.n);
+		rt_error_set_hint("Upgrade to the revision id you mean first.");
+	} else if (rc == 0) {
+		rc = n == 1 ? (*dest = bottoms.items[0], 0)
+		            : walk(g, bottoms.items[0], n - 1, spec, label, dest, below);
+	}
+	rt_revlist_release(&bottoms);
+	return rc;
+}
+
+/* LABEL@+N / LABEL@-N: from the database's revision on that branch. */
+static int relative_on_branch(const struct rt_graph *g, const struct rt_state *cur, const char *label,
+                              long n, const char *spec, struct rt_target *t)
+{
+	struct rt_revlist at = RT_REVLIST_INIT;
+	struct rt_revision *dest = NULL, *below = NULL;
+	int rc = branch_position(g, cur, label, &at);
+
+	if (rc < 0) {
+		/* out of memory */
+	} else if (at.n > 1) {
 		rc = rt_error_set(RT_EAMBIGUOUS, "'%s' is ambiguous: the database is at several revisions of branch '%s'",
 		                  spec, label);
-		goto out;
-	}
-	if (at.n == 1 && n < 0) {
-		/* remove the top -n revisions of the branch: everything from the lowest of them up */
-		struct rt_revision *lowest = at.items[0];
-		for (long k = 1; k < -n && rc == 0; k++) {
-			if (lowest->nparents != 1) {
-				rc = rt_error_set(lowest->nparents ? RT_EAMBIGUOUS : RT_EUSAGE,
-				                  lowest->nparents ? "'%s' is ambiguous: '%s' is a merge"
-				                                   : "'%s' goes below the base at '%s'",
-				                  spec, lowest->id);
-				break;
-			}
-			lowest = lowest->parents[0];
-			if (!rt_strlist_contains(&lowest->member_of, label))
-				rc = rt_error_set(RT_EUSAGE, "'%s' goes below the start of branch '%s'", spec, label);
-		}
-		if (rc == 0) {
-			below = lowest;
-			dest = NULL;
-		}
+		rt_error_set_hint("Use REV%s from the revision you mean.", spec + strlen(label) + 1);
+	} else if (at.n == 1 && n < 0) {
+		rc = branch_lowest(at.items[0], label, n, spec, &below);
 	} else if (at.n == 1) {
-		start = at.items[0];
-		rc = walk(g, start, n, spec, label, &dest, &below);
+		rc = walk(g, at.items[0], n, spec, label, &dest, &below);
 	} else if (n < 0) {
 		rc = rt_error_set(RT_EUSAGE, "'%s': nothing of branch '%s' is applied", spec, label);
+		rt_error_set_hint("There is nothing of the branch to remove; 'retort current' shows "
+		                  "where the database is.");
 	} else {
-		if ((rc = branch_bottoms(g, label, &bottoms)) < 0)
-			goto out;
-		if (bottoms.n != 1) {
-			rc = rt_error_set(RT_EAMBIGUOUS, "'%s' is ambiguous: branch '%s' starts at %zu revisions",
-			                  spec, label, bottoms.n);
-			goto out;
-		}
-		rc = n == 1 ? (dest = bottoms.items[0], 0)
-		            : walk(g, bottoms.items[0], n - 1, spec, label, &dest, &below);
+		rc = branch_from_bottom(g, label, n, spec, &dest, &below);
 	}
-	if (rc < 0)
-		goto out;
-	if (below) {
+	if (rc == 0 && below) {
 		t->kind = RT_TARGET_REMOVE;
 		rc = rt_revlist_push(&t->revs, below);
-	} else {
+	} else if (rc == 0) {
 		rc = set_single(t, dest);
 	}
-out:
 	rt_revlist_release(&at);
-	rt_revlist_release(&bottoms);
 	return rc;
 }
 
@@ -399,6 +457,7 @@ static int branch_head(const struct rt_graph *g, const char *left, int is_label,
 	}
 	if (rc == 0 && list.n == 0) {
 		rc = rt_error_set(RT_ENOTFOUND, "branch '%s' has no head", left);
+		rt_error_set_hint("'retort heads' lists the heads and their branches.");
 	} else if (rc == 0 && list.n > 1) {
 		char *what = rt_asprintf("branch '%s'", left);
 		rc = what ? multiple_heads(list.items, list.n, what) : RT_ENOMEM;
@@ -434,6 +493,7 @@ static int resolve_at(const struct rt_graph *g, const struct rt_state *cur, enum
 	} else if (strcmp(right, "base") == 0) {
 		if (!is_label) {
 			rc = rt_error_set(RT_EUSAGE, "'%s': @base needs a branch label, and '%s' is not one", spec, left);
+			rt_error_set_hint("'retort branches' lists the branches; labels come from branch_labels.");
 		} else if (dir == RT_UPGRADE) {
 			rc = rt_error_set(RT_EUSAGE, "'%s' is a downgrade target", spec);
 			rt_error_set_hint("Use 'retort downgrade %s' to remove the branch.", spec);
@@ -444,12 +504,15 @@ static int resolve_at(const struct rt_graph *g, const struct rt_state *cur, enum
 		if (!is_label) {
 			rc = rt_error_set(RT_EUSAGE, "'%s': @%s needs a branch label, and '%s' is not one", spec,
 			                  right, left);
+			rt_error_set_hint("REV%s counts from a revision; LABEL@%s from where the database is "
+			                  "on a branch.", right, right);
 		} else if ((rc = need_state(cur, spec)) == 0) {
 			rc = n == 0 ? set_here(cur, t) : relative_on_branch(g, cur, left, n, spec, t);
 		}
 	} else {
 		rc = rt_error_set(RT_EUSAGE, "invalid target '%s': after '@' comes head, head-N, base, +N or -N",
 		                  spec);
+		rt_error_set_hint("For example: billing@head, billing@head-1, billing@base, billing@+1.");
 	}
 out:
 	free(left);
@@ -463,8 +526,11 @@ static int walk_start(const struct rt_graph *g, const char *ref, const char *spe
 {
 	if (strcmp(ref, "head") != 0 && strcmp(ref, "heads") != 0)
 		return rt_graph_lookup(g, ref, out);
-	if (g->nheads == 0)
-		return rt_error_set(RT_EUSAGE, "'%s': there is no revision yet", spec);
+	if (g->nheads == 0) {
+		rt_error_set(RT_EUSAGE, "'%s': there is no revision yet", spec);
+		rt_error_set_hint("Write one with 'retort revision -m MSG'.");
+		return RT_EUSAGE;
+	}
 	if (g->nheads > 1)
 		return multiple_heads(g->heads, g->nheads, "the revision graph");
 	*out = g->heads[0];
@@ -492,8 +558,11 @@ static int resolve_spec(const struct rt_graph *g, const struct rt_state *cur, en
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!*spec)
-		return rt_error_set(RT_EUSAGE, "empty target");
+	if (!*spec) {
+		rt_error_set(RT_EUSAGE, "empty target");
+		rt_error_set_hint("Name a revision, or a target such as 'head' or 'base'.");
+		return RT_EUSAGE;
+	}
 	if (strcmp(spec, "base") == 0) {
 		out->kind = RT_TARGET_BASE;
 		return 0;
@@ -516,10 +585,16 @@ static int resolve_spec(const struct rt_graph *g, const struct rt_state *cur, en
 			return rc;
 		if (n == 0)
 			return set_here(cur, out);
-		if (n > 0 && dir == RT_DOWNGRADE)
-			return rt_error_set(RT_EUSAGE, "'%s' is an upgrade target; downgrade takes -N", spec);
-		if (n < 0 && dir == RT_UPGRADE)
-			return rt_error_set(RT_EUSAGE, "'%s' is a downgrade target; upgrade takes +N", spec);
+		if (n > 0 && dir == RT_DOWNGRADE) {
+			rt_error_set(RT_EUSAGE, "'%s' is an upgrade target; downgrade takes -N", spec);
+			rt_error_set_hint("Use 'retort upgrade %s'.", spec);
+			return RT_EUSAGE;
+		}
+		if (n < 0 && dir == RT_UPGRADE) {
+			rt_error_set(RT_EUSAGE, "'%s' is a downgrade target; upgrade takes +N", spec);
+			rt_error_set_hint("Use 'retort downgrade %s'.", spec);
+			return RT_EUSAGE;
+		}
 		return n > 0 ? relative_up(g, cur, n, spec, out) : relative_down(g, cur, n, spec, out);
 	}
 	if ((at = strchr(spec, '@')))
@@ -542,4 +617,62 @@ static int resolve_spec(const struct rt_graph *g, const struct rt_state *cur, en
 	if ((rc = rt_graph_lookup(g, spec, &r)) < 0)
 		return rc;
 	return set_single(out, r);
+}
+
+/* A target that is a state below revisions (LABEL@base, -N, LABEL@-N, REV-N below a
+ * base) names no revision to show, edit or build on. */
+static int downgrade_target(const char *ref)
+{
+	rt_error_set(RT_EUSAGE, "'%s' is a downgrade target", ref);
+	rt_error_set_hint("Name a revision: an id, a branch label, LABEL@head or REV-N.");
+	return RT_EUSAGE;
+}
+
+/* base, or head before the first revision: no revision, which only a parent list takes. */
+static int names_none(const char *ref, enum rt_ref_purpose purpose)
+{
+	if (purpose == RT_REF_PARENTS)
+		return 0;
+	rt_error_set(RT_ENOTFOUND, "'%s' names no revision", ref);
+	rt_error_set_hint("Run 'retort history' to list the revisions.");
+	return RT_ENOTFOUND;
+}
+
+static int not_one(const char *ref, const struct rt_revlist *revs)
+{
+	struct rt_buf b = RT_BUF_INIT;
+
+	if (list_ids(&b, revs->items, revs->n) < 0)
+		return RT_ENOMEM;
+	rt_error_set(RT_EAMBIGUOUS, "'%s' stands for %zu revisions: %s", ref, revs->n, b.ptr);
+	rt_error_set_hint("Name one revision.");
+	rt_buf_release(&b);
+	return RT_EAMBIGUOUS;
+}
+
+int rt_graph_resolve(const struct rt_graph *g, const struct rt_state *cur, const char *ref,
+                     enum rt_ref_purpose purpose, struct rt_revlist *out)
+{
+	struct rt_target t;
+	int rc;
+
+	if (strchr(ref, ':')) {
+		rt_error_set(RT_EUSAGE, "expected one revision, not a range: '%s'", ref);
+		rt_error_set_hint("Name one revision; 'retort history -r A:B' lists a range.");
+		return RT_EUSAGE;
+	}
+	/* RT_STAMP: every form is allowed; what names no revision is refused below */
+	if ((rc = rt_target_resolve(g, cur, RT_STAMP, ref, &t)) < 0)
+		return rc;
+	if (t.kind == RT_TARGET_REMOVE)
+		rc = downgrade_target(ref);
+	else if (t.revs.n == 0)
+		rc = names_none(ref, purpose);
+	else if (purpose == RT_REF_ONE && t.revs.n != 1)
+		rc = not_one(ref, &t.revs);
+	for (size_t i = 0; rc == 0 && i < t.revs.n; i++)
+		if (!rt_revlist_contains(out, t.revs.items[i]))
+			rc = rt_revlist_push(out, t.revs.items[i]);
+	rt_target_release(&t);
+	return rc;
 }

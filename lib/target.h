@@ -1,6 +1,9 @@
 /*
  * target.h - resolving target strings ("head", "ae1f", "billing@-2", "+3", ...) into
- * sets of revisions, shared by the planner and the history ranges.
+ * sets of revisions. The one parser of the target grammar: the planner and the history
+ * ranges call rt_target_resolve() for the kind of state a target means, every other
+ * caller rt_graph_resolve() (retort.h) for the revisions it names, and the graph reads
+ * depends_on entries with rt_graph_match().
  */
 #ifndef RETORT_TARGET_H
 #define RETORT_TARGET_H
@@ -25,5 +28,13 @@ struct rt_target {
 int rt_target_resolve(const struct rt_graph *g, const struct rt_state *cur, enum rt_direction dir,
                       const char *spec, struct rt_target *out);
 void rt_target_release(struct rt_target *t);
+
+/* What rt_graph_lookup() matches, without an error: ref as an id, then as a branch label,
+ * then as the start of ids. Returns how many revisions match (0, 1, or 2 for two or
+ * more); *out is the revision when exactly one does, else NULL. */
+size_t rt_graph_match(const struct rt_graph *g, const char *ref, struct rt_revision **out);
+
+/* 1 when the len bytes at spec count from the database state: +N, -N, LABEL@+N, LABEL@-N. */
+int rt_target_is_relative(const char *spec, size_t len);
 
 #endif

@@ -9,12 +9,15 @@
  * once per dialect; each input then runs, from five database states (base, mid-way, two
  * branches, all) and from a state made of the input's comma-separated pieces:
  * rt_plan_build() up and down, rt_plan_stamp() with and without purge, rt_graph_range()
- * with and without a state, and the offline path (rt_offline_range(), the FROM state,
- * the plan, rt_offline_sql()).
+ * with and without a state, rt_graph_resolve() for each purpose, and the offline path
+ * (rt_offline_range(), the FROM state, the plan, rt_offline_sql()).
  *
  * Oracles: the error contract; plans that hold only revisions of the graph, leave a
  * consistent version table (rt_state_from_heads() accepts heads_after), never remove a
- * revision when upgrading and never add one when downgrading; ranges without duplicates.
+ * revision when upgrading and never add one when downgrading; ranges without duplicates;
+ * a range that rt_graph_range_needs_state() says needs no database is the same without
+ * one; a reference resolves to revisions of the graph, none twice, exactly one for
+ * RT_REF_ONE, and a range of one reference lists what rt_graph_resolve() names.
  */
 #include "fuzz_common.h"
 #include <limits.h>
@@ -203,6 +206,64 @@ static void range(const struct rt_graph *g, const struct rt_state *st, const cha
 	rt_revlist_release(&l);
 }
 
+/* rt_graph_range() with no state gives what it gives with st, when the range says it needs
+ * none. */
+static void range_without_state(const struct rt_graph *g, const struct rt_state *st, const char *spec)
+{
+	struct rt_revlist with = RT_REVLIST_INIT, without = RT_REVLIST_INIT;
+	int rc_with, rc_without;
+
+	if (rt_graph_range_needs_state(spec) || !fz_oracle("range-state"))
+		return;
+	rc_with = rt_graph_range(g, spec, st, &with);
+	rc_without = rt_graph_range(g, spec, NULL, &without);
+	if (rc_with != rc_without || with.n != without.n ||
+	    (with.n && memcmp(with.items, without.items, with.n * sizeof(*with.items)) != 0))
+		fz_fail("range-state", "'%s' needs no database, but gives %d (%zu revisions) with one "
+		        "and %d (%zu) without", spec, rc_with, with.n, rc_without, without.n);
+	rt_revlist_release(&with);
+	rt_revlist_release(&without);
+}
+
+/* Every purpose of rt_graph_resolve(); the single-reference range agrees with RT_REF_ANY. */
+static void references(const struct rt_graph *g, const struct rt_state *st, const char *spec)
+{
+	for (int purpose = RT_REF_ANY; purpose <= RT_REF_PARENTS; purpose++) {
+		struct rt_revlist l = RT_REVLIST_INIT, r = RT_REVLIST_INIT;
+		int rc = rt_graph_resolve(g, st, spec, (enum rt_ref_purpose)purpose, &l), rc_range;
+
+		fz_check_error(rc, "rt_graph_resolve", NULL, 0, 0);
+		if (fz_oracle("resolve-sanity")) {
+			if (rc < 0 && l.n)
+				fz_fail("resolve-sanity", "'%s' failed but named %zu revisions", spec, l.n);
+			if (rc == 0 && purpose == RT_REF_ONE && l.n != 1)
+				fz_fail("resolve-sanity", "'%s' names %zu revisions for RT_REF_ONE", spec, l.n);
+			if (rc == 0 && purpose == RT_REF_ANY && l.n == 0)
+				fz_fail("resolve-sanity", "'%s' names no revision but succeeded", spec);
+			for (size_t i = 0; i < l.n; i++) {
+				if (!in_graph(g, l.items[i]))
+					fz_fail("resolve-sanity", "'%s' names a revision outside the graph", spec);
+				for (size_t j = 0; j < i; j++)
+					if (l.items[j] == l.items[i])
+						fz_fail("resolve-sanity", "'%s' names '%s' twice", spec, l.items[i]->id);
+			}
+		}
+		if (purpose == RT_REF_ANY && !strchr(spec, ':') && strcmp(spec, "current") != 0 &&
+		    fz_oracle("resolve-range")) {
+			rc_range = rt_graph_range(g, spec, st, &r);
+			if (rc_range != rc || r.n != l.n)
+				fz_fail("resolve-range", "range '%s' gives %d (%zu revisions), the resolver %d (%zu)",
+				        spec, rc_range, r.n, rc, l.n);
+			for (size_t i = 0; i < r.n; i++)
+				if (!rt_revlist_contains(&l, r.items[i]))
+					fz_fail("resolve-range", "range '%s' lists '%s', which the resolver does not name",
+					        spec, r.items[i]->id);
+		}
+		rt_revlist_release(&l);
+		rt_revlist_release(&r);
+	}
+}
+
 /* The state a database at FROM is in (offline.c's reading: comma-separated targets
  * applied one after the other), then the plan to TO and its SQL. */
 static void offline(const struct rt_graph *g, const char *spec)
@@ -266,8 +327,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < RT_ARRAY_LEN(states); i++) {
 		plans(g, &states[i], spec, 0);
 		range(g, &states[i], spec);
+		range_without_state(g, &states[i], spec);
+		references(g, &states[i], spec);
 	}
 	range(g, NULL, spec);
+	references(g, NULL, spec);
 
 	/* a version table made of the input's pieces */
 	copy = strdup(spec);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "unit.h"
+#include "config_keys.h"
 #include "internal.h"
 
 static char tmp[PATH_MAX];     /* this test's directory (no symlinks) */
@@ -1109,26 +1110,134 @@ START_TEST(free_null)
 }
 END_TEST
 
+/* ---- the key table and the README ------------------------------------------------------ */
+
+/* The rows of the first table after "## Configuration" in README.md: "| `key` | default |
+ * meaning |", split into the three cells (the cells hold no '|'). Returns how many. */
+static size_t readme_config_rows(char rows[][3][512], size_t max)
+{
+	const char *dir = getenv("RETORT_TESTS_DIR");
+	char path[PATH_MAX], line[2048];
+	size_t n = 0;
+	int in_section = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/../README.md", dir ? dir : "tests");
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot read %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		char *cell = line, *bar;
+		size_t c = 0;
+
+		if (strncmp(line, "## ", 3) == 0) {
+			if (in_section)
+				break;
+			in_section = strcmp(line, "## Configuration\n") == 0;
+			continue;
+		}
+		if (!in_section || strncmp(line, "| `", 3) != 0)
+			continue;
+		ck_assert_uint_lt(n, max);
+		for (cell = line + 2; c < 3 && (bar = strstr(cell, " |")); cell = bar + 3, c++)
+			snprintf(rows[n][c], sizeof(rows[n][c]), "%.*s", (int)(bar - cell), cell);
+		ck_assert_msg(c == 3, "README row %zu has %zu cells: %s", n + 1, c, line);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* The README's configuration table lists exactly the keys of config_keys.c, in its order,
+ * with its defaults, and each meaning starts with the key's doc line. */
+START_TEST(readme_lists_the_key_table)
+{
+	static char rows[64][3][512];
+	size_t nkeys, nrows = readme_config_rows(rows, 64);
+	const struct rt_config_key *keys = rt_config_keys(&nkeys);
+
+	ck_assert_uint_eq(nkeys, RT_CONFIG_NKEYS);
+	for (size_t i = 0; i < nkeys || i < nrows; i++) {
+		char name[128];
+
+		ck_assert_msg(i < nrows, "README lacks key %zu, %s%s%s", i + 1, keys[i].section ? keys[i].section : "",
+		              keys[i].section ? "." : "", keys[i].name);
+		ck_assert_msg(i < nkeys, "README lists %s, which is not in the key table", rows[i][0]);
+		snprintf(name, sizeof(name), "`%s%s%s`", keys[i].section ? keys[i].section : "",
+		         keys[i].section ? "." : "", keys[i].name);
+		ck_assert_str_eq(rows[i][0], name);
+		ck_assert_str_eq(rows[i][1], keys[i].dflt_doc);
+		ck_assert_msg(strncmp(rows[i][2], keys[i].doc, strlen(keys[i].doc)) == 0,
+		              "README's meaning of %s, '%s', does not start with '%s'", name, rows[i][2],
+		              keys[i].doc);
+	}
+}
+END_TEST
+
+/* What the table says is what loading gives: every default, and every key read from the
+ * top level and overridden by an environment. */
+START_TEST(key_table_drives_defaults_and_overrides)
+{
+	size_t nkeys;
+	const struct rt_config_key *keys = rt_config_keys(&nkeys);
+
+	ck_assert_int_eq(load(""), 0);
+	for (size_t i = 0; i < nkeys; i++) {
+		const char *field = (const char *)cfg + keys[i].offset;
+
+		if (keys[i].offset == RT_CONF_NO_FIELD)
+			continue;
+		if (keys[i].type == RT_CONF_DURATION)
+			ck_assert_int_eq(*(const long *)field, keys[i].dflt_num);
+		else if (keys[i].type == RT_CONF_COUNT || keys[i].type == RT_CONF_CHOICE)
+			ck_assert_int_eq(*(const int *)field, keys[i].dflt_num);
+		else if (keys[i].type != RT_CONF_DIR && keys[i].dflt)
+			ck_assert_str_eq(*(char *const *)field, keys[i].dflt);
+	}
+	ck_assert_str_eq(cfg->script_location, tmp); /* "." of the config's directory */
+	ck_assert_str_eq(cfg->history_table, "retort_version_history");
+	ck_assert_ptr_null(cfg->version_table_schema);
+
+	ck_assert_int_eq(load("lock_wait: 1s\nsqlite:\n  busy_timeout: 2s\n"
+	                      "postgresql:\n  lock_retries: 7\n  statement_timeout: 3s\n"
+	                      "transaction: all\nenvironments:\n  e:\n    lock_wait: 4s\n"
+	                      "    postgresql:\n      lock_retries: 9\n"), 0);
+	ck_assert_int_eq(cfg->lock_wait_ms, 1000);
+	ck_assert_int_eq(cfg->sqlite.busy_timeout_ms, 2000);
+	ck_assert_int_eq(cfg->postgresql.lock_retries, 7);
+	ck_assert_int_eq(cfg->postgresql.statement_timeout_ms, 3000);
+	ck_assert_int_eq(cfg->transaction, RT_TXN_ALL);
+	{
+		struct rt_config_options o = { 0 };
+		o.environment = "e";
+		ck_assert_int_eq(load_with(NULL, o), 0);
+	}
+	ck_assert_int_eq(cfg->lock_wait_ms, 4000);                   /* the environment's */
+	ck_assert_int_eq(cfg->postgresql.lock_retries, 9);           /* the environment's */
+	ck_assert_int_eq(cfg->postgresql.statement_timeout_ms, 3000); /* the top level's */
+	ck_assert_int_eq(cfg->sqlite.busy_timeout_ms, 2000);         /* the top level's */
+}
+END_TEST
+
 /* ---- memory ---------------------------------------------------------------------------- */
 
 /* Every allocation failure while loading ends in RT_ENOMEM with nothing leaked; run under
  * valgrind or ASan to see the leaks. */
+static int load_attempt(void *opts)
+{
+	int rc = load_with(NULL, *(struct rt_config_options *)opts);
+
+	if (rc == RT_ENOMEM)
+		ck_assert_ptr_null(cfg);
+	return rc;
+}
+
 static void load_until_success(const char *yaml, struct rt_config_options o, int want)
 {
-	int rc = RT_ENOMEM;
-	long n;
+	int rc;
 
 	write_file("retort.yaml", yaml);
-	for (n = 1; n < 5000 && rc == RT_ENOMEM; n++) {
-		rt_config_free(cfg);
-		cfg = NULL;
-		rt_alloc_fail_after(n);
-		rc = load_with(NULL, o);
-		rt_alloc_fail_after(0);
-		if (rc == RT_ENOMEM)
-			ck_assert_ptr_null(cfg);
-	}
-	ck_assert_msg(rc == want, "rc %d after %ld allocations: %s", rc, n, rt_error_last()->message);
+	rc = unit_oom_loop("rt_config_load", load_attempt, &o, 10, 5000);
+	ck_assert_msg(rc == want, "rc %d, not %d: %s", rc, want, rt_error_last()->message);
 }
 
 START_TEST(out_of_memory)
@@ -1161,6 +1270,8 @@ static Suite *suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, empty_file_means_defaults);
+	tcase_add_test(tc, readme_lists_the_key_table);
+	tcase_add_test(tc, key_table_drives_defaults_and_overrides);
 	tcase_add_test(tc, comments_only_means_defaults);
 	tcase_add_test(tc, nulls_mean_defaults);
 	tcase_add_test(tc, default_file_in_current_directory);

@@ -992,52 +992,42 @@ START_TEST(test_before_exec_skips_inside_transaction)
 }
 END_TEST
 
+/* One pass over what can run out of memory: open, a failing statement, a failing
+ * CONCURRENTLY build with its after_error, check and before_exec. 0 when it got through,
+ * -100 when a statement that must fail did not. */
+static int cic_attempt(void *stmt)
+{
+	const struct rt_stmt *cic = stmt;
+	struct rt_diags d = RT_DIAGS_INIT;
+	struct rt_db *db = NULL;
+	int rc = rt_postgresql_ops.open(&db, &cfg, 0);
+
+	if (rc == 0 && (rc = db->ops->exec(db, "SELECT\n  1 +", "v.sql", 3, NULL)) == RT_EDB &&
+	    (rc = db->ops->exec(db, cic->sql, cic->path, cic->line, NULL)) == RT_EDB) {
+		db->ops->after_error(db, cic);
+		if ((rc = db->ops->check(db, &d)) == 0)
+			rc = db->ops->before_exec(db, cic, 0);
+	} else if (rc == 0) {
+		rc = -100;
+	}
+	rt_diags_release(&d);
+	rt_postgresql_ops.close(db);
+	return rc;
+}
+
 /* Every allocation failure along the way is a clean RT_ENOMEM: no crash, no leak (the
  * point of running this under valgrind and ASan). */
 START_TEST(test_allocation_failures)
 {
 	struct rt_stmt cic = { .sql = (char *)"CREATE UNIQUE INDEX CONCURRENTLY d_b ON d (b)", .path = "v.sql", .line = 1 };
 	struct rt_db *db = open_db();
-	int completed = 0;
+	int rc;
 
 	exec_ok(db, "CREATE TABLE d (b text)");
 	exec_ok(db, "INSERT INTO d VALUES ('x'), ('x')");
 	db->ops->close(db);
-	for (long n = 1; n < 400 && !completed; n++) {
-		struct rt_diags d = RT_DIAGS_INIT;
-		int rc, steps = 0;
-
-		db = NULL;
-		rt_alloc_fail_after(n);
-		rc = rt_postgresql_ops.open(&db, &cfg, 0);
-		if (rc == 0) {
-			steps++;
-			rc = db->ops->exec(db, "SELECT\n  1 +", "v.sql", 3, NULL);
-			if (rc == RT_EDB) {
-				steps++;
-				rc = db->ops->exec(db, cic.sql, cic.path, cic.line, NULL);
-				if (rc == RT_EDB) {
-					db->ops->after_error(db, &cic);
-					steps++;
-					rc = db->ops->check(db, &d);
-				}
-			}
-			if (rc == 0) {
-				steps++;
-				rc = db->ops->before_exec(db, &cic, 0);
-			}
-			if (rc == 0 && ++steps == 5)
-				completed = 1;
-		}
-		rt_alloc_fail_after(0);
-		ck_assert_msg(rc == 0 || rc == RT_ENOMEM, "allocation %ld: %d %s", n, rc,
-		              rt_error_last()->message);
-		if (rc == RT_ENOMEM)
-			str_eq(rt_error_last()->message, "out of memory");
-		rt_diags_release(&d);
-		rt_postgresql_ops.close(db);
-	}
-	ck_assert_msg(completed, "never got through without a failed allocation");
+	rc = unit_oom_loop("postgresql backend", cic_attempt, &cic, 10, 400);
+	ck_assert_msg(rc == 0, "got through with %d: %s", rc, rt_error_last()->message);
 }
 END_TEST
 

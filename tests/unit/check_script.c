@@ -434,27 +434,36 @@ START_TEST(test_body_errors)
 }
 END_TEST
 
+struct parse_case {
+	struct rt_config cfg;
+	const char *text;
+	enum rt_dialect dialect;
+};
+
+static int parse_attempt(void *ctx)
+{
+	const struct parse_case *c = ctx;
+	struct rt_script *s = NULL;
+	int rc = rt_script_parse(&s, "v/s.sql", c->text, strlen(c->text), c->dialect, &c->cfg);
+
+	if (rc == 0)
+		ck_assert_str_eq(s->downgrade.stmts[0].sql, "DROP TABLE app.t");
+	else
+		ck_assert_ptr_null(s);
+	rt_script_free(s);
+	return rc;
+}
+
 START_TEST(test_out_of_memory)
 {
-	struct rt_config cfg = make_cfg();
-	const char *text = HEADER "-- retort:upgrade\nCREATE TABLE ${schema}.t (a int);\nSELECT 2;\n"
-	                          "-- retort:downgrade\nDROP TABLE ${schema}.t;\n";
+	struct parse_case c = { make_cfg(),
+		                    HEADER "-- retort:upgrade\nCREATE TABLE ${schema}.t (a int);\nSELECT 2;\n"
+		                           "-- retort:downgrade\nDROP TABLE ${schema}.t;\n",
+		                    RT_DIALECT_SQLITE };
+
 	for (int d = 0; d < 2; d++) {
-		for (long n = 1;; n++) {
-			struct rt_script *s = NULL;
-			int rc;
-			rt_alloc_fail_after(n);
-			rc = rt_script_parse(&s, "v/s.sql", text, strlen(text), d, &cfg);
-			rt_alloc_fail_after(0);
-			if (rc == 0) {
-				ck_assert_str_eq(s->downgrade.stmts[0].sql, "DROP TABLE app.t");
-				rt_script_free(s);
-				break;
-			}
-			ck_assert_int_eq(rc, RT_ENOMEM);
-			ck_assert_ptr_null(s);
-			ck_assert_int_lt(n, 1000);
-		}
+		c.dialect = d;
+		ck_assert_int_eq(unit_oom_loop("rt_script_parse", parse_attempt, &c, 10, 1000), 0);
 	}
 }
 END_TEST

@@ -348,36 +348,41 @@ START_TEST(sqlite_invalid)
 END_TEST
 
 /* Every allocation failure turns into RT_ENOMEM, with nothing leaked (ASan/valgrind). */
-START_TEST(out_of_memory)
+static int mask_attempt(void *ctx)
 {
 	const char *url = "postgresql://app:p%40ss@db/app?password=x%20y";
-	int done = 0;
+	char *m, *path = NULL;
+	int rc;
 
-	for (long n = 1; n < 100 && !done; n++) {
-		char *m, *path = NULL;
-		enum rt_dialect d;
-		int rc;
+	(void)ctx;
+	m = rt_url_masked(url);
+	rt_url_register_secret(url);
+	rc = rt_sqlite_url_path("sqlite:///a%20b.db", "/srv", &path);
+	if (m)
+		ck_assert_str_eq(m, "postgresql://app:****@db/app?password=****");
+	if (rc == 0)
+		ck_assert_str_eq(path, "/srv/a b.db");
+	else
+		ck_assert_ptr_null(path);
+	if (rc == 0 && !m)
+		rc = RT_ENOMEM;
+	free(m);
+	free(path);
+	return rc;
+}
 
-		rt_alloc_fail_after(n);
-		m = rt_url_masked(url);
-		rt_url_register_secret(url);
-		rc = rt_sqlite_url_path("sqlite:///a%20b.db", "/srv", &path);
-		rt_alloc_fail_after(0);
-		if (m)
-			ck_assert_str_eq(m, "postgresql://app:****@db/app?password=****");
-		if (rc == 0)
-			ck_assert_str_eq(path, "/srv/a b.db");
-		else
-			ck_assert_int_eq(rc, RT_ENOMEM);
-		done = m && rc == 0;
-		free(m);
-		free(path);
-		rt_alloc_fail_after(n);
-		rc = rt_url_dialect("mysql://a:b@c/d", &d);
-		rt_alloc_fail_after(0);
-		ck_assert(rc == RT_EINPUT || rc == RT_ENOMEM);
-	}
-	ck_assert(done);
+static int dialect_attempt(void *ctx)
+{
+	enum rt_dialect d;
+
+	(void)ctx;
+	return rt_url_dialect("mysql://a:b@c/d", &d);
+}
+
+START_TEST(out_of_memory)
+{
+	ck_assert_int_eq(unit_oom_loop("url masking", mask_attempt, NULL, 4, 100), 0);
+	ck_assert_int_eq(unit_oom_loop("rt_url_dialect", dialect_attempt, NULL, 1, 100), RT_EINPUT);
 }
 END_TEST
 

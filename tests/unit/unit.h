@@ -30,6 +30,37 @@ static inline const char *fixture(const char *rel)
 		ck_assert_msg(strstr(msg_, (needle)) != NULL, "error '%s' lacks '%s'", msg_, (needle)); \
 	} while (0)
 
+/* The out-of-memory loop of every suite: attempt(ctx) runs with the 1st allocation
+ * failing, then the 2nd, and so on, until it returns something other than RT_ENOMEM,
+ * which is returned for the caller to check. A failed attempt must return RT_ENOMEM with
+ * "out of memory" in the error slot and leave nothing behind: attempt checks that its
+ * outputs are NULL, and valgrind and ASan see any leak. The test fails when the loop
+ * takes more than max attempts (it never got through), or when it got through within
+ * min (it never reached the code under test). */
+static inline int unit_oom_loop(const char *what, int (*attempt)(void *ctx), void *ctx, long min,
+                                long max)
+{
+	long n;
+	int rc = RT_ENOMEM;
+
+	for (n = 1; n <= max && rc == RT_ENOMEM; n++) {
+		rt_error_clear();
+		rt_alloc_fail_after(n);
+		rc = attempt(ctx);
+		rt_alloc_fail_after(0);
+		if (rc == RT_ENOMEM)
+			ck_assert_msg(rt_error_last()->code == RT_ENOMEM &&
+			                  strcmp(rt_error_last()->message, "out of memory") == 0,
+			              "%s: allocation %ld failing gave RT_ENOMEM with the error '%s' (%d)",
+			              what, n, rt_error_last()->message, rt_error_last()->code);
+	}
+	n--;
+	ck_assert_msg(rc != RT_ENOMEM, "%s: still out of memory after %ld attempts", what, max);
+	ck_assert_msg(n > min, "%s: got through at attempt %ld, within %ld: the failures never "
+	              "reached the code under test", what, n, min);
+	return rc;
+}
+
 #define RT_UNIT_MAIN                                                   \
 	int main(void)                                                     \
 	{                                                                  \
