@@ -205,14 +205,19 @@ static int found_row(void *ctx, int ncols, const char *const *values)
 
 int rt_db_upgrade_history(struct rt_db *db)
 {
+	static const char *const added[] = { "statement_checksums", "position" };
 	struct rt_buf b = RT_BUF_INIT;
-	int found = 0, rc = rt_sql_history_has_digests(&b, db->ops->dialect, db->cfg);
+	int rc = 0;
 
-	if (rc == 0)
-		rc = db->ops->query(db, b.ptr, found_row, &found);
-	rt_buf_clear(&b);
-	if (rc == 0 && !found && (rc = rt_sql_history_add_digests(&b, db->ops->dialect, db->cfg)) == 0)
-		rc = db->ops->exec(db, b.ptr, NULL, 0, NULL);
+	for (size_t i = 0; i < RT_ARRAY_LEN(added) && rc == 0; i++) {
+		int found = 0;
+		rt_buf_clear(&b);
+		if ((rc = rt_sql_history_has_column(&b, db->ops->dialect, db->cfg, added[i])) == 0)
+			rc = db->ops->query(db, b.ptr, found_row, &found);
+		rt_buf_clear(&b);
+		if (rc == 0 && !found && (rc = rt_sql_history_add_column(&b, db->ops->dialect, db->cfg, added[i])) == 0)
+			rc = db->ops->exec(db, b.ptr, NULL, 0, NULL);
+	}
 	rt_buf_release(&b);
 	return rc;
 }

@@ -66,7 +66,8 @@ static void history_table_columns(struct rt_buf *b, int pg)
 	            "    retort_version VARCHAR(32) NOT NULL,\n"
 	            "    statement_index INTEGER,\n"
 	            "    error TEXT,\n"
-	            "    statement_checksums TEXT\n"
+	            "    statement_checksums TEXT,\n"
+	            "    position TEXT\n"
 	            ")",
 	            pg ? "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT",
 	            pg ? "TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp()" : "TEXT NOT NULL",

@@ -20,6 +20,7 @@ struct rt_history_event {
 	const char *direction; /* "upgrade", "downgrade", "stamp" */
 	const char *checksum;  /* may be NULL */
 	const char *statement_checksums; /* the digests of the statements completed, or NULL */
+	const char *position;  /* where a statement-by-statement run stands (rt_position_format()), or NULL */
 };
 
 int rt_sql_ident(struct rt_buf *b, const char *name);
@@ -57,14 +58,18 @@ int rt_sql_history_finish(struct rt_buf *b, enum rt_dialect d, const struct rt_c
 int rt_sql_history_record(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
                           const struct rt_history_event *ev, const char *status, int statement_index,
                           const char *error, const char *started, double duration_ms);
-/* statement_index statements have completed, the last one with digest (rt_stmt_digest()). */
+/* statement_index statements have completed, the last one with digest (rt_stmt_digest());
+ * the run now stands at position. */
 int rt_sql_history_progress(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
-                            const char *revision, int statement_index, const char *digest);
-/* The history table's statement_checksums column, added by retort 0.2: a query giving a row
- * when it exists, and the statement adding it to a table made by an older retort. */
-int rt_sql_history_has_digests(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg);
-int rt_sql_history_add_digests(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg);
-/* "SELECT statement_checksums FROM <history> WHERE id = id" */
+                            const char *revision, int statement_index, const char *position,
+                            const char *digest);
+/* A TEXT column of the history table added by retort 0.2 (statement_checksums, position):
+ * a query giving a row when it exists, and the statement adding it to an older table. */
+int rt_sql_history_has_column(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                              const char *column);
+int rt_sql_history_add_column(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                              const char *column);
+/* "SELECT statement_checksums, position FROM <history> WHERE id = id" */
 int rt_sql_select_digests(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg, long long id);
 int rt_sql_select_heads(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg);
 /* revision: only its rows (NULL: all). latest: only the newest row of each revision in

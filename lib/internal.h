@@ -164,6 +164,11 @@ int rt_graph_mark_ancestors(const struct rt_graph *g, struct rt_revision *r, int
 int rt_graph_mark_descendants(const struct rt_graph *g, struct rt_revision *r, int include_self,
                               unsigned char *mark);
 
+/* section_blocks.c: the blocks of a freshly split section (one of plain statements), and
+ * their release. */
+int rt_section_make_blocks(struct rt_section *sec);
+void rt_section_free_blocks(struct rt_section *sec);
+
 /* section_mode.c: whether a section runs inside a transaction (*out = 1) or statement by
  * statement in autocommit (0). RT_EINPUT when it mixes statements that cannot run in a
  * transaction block with others and the header does not say transactional: false, or holds
@@ -175,8 +180,8 @@ int rt_section_transactional(const struct rt_revision *rev, const struct rt_sect
 int rt_section_problems(const struct rt_revision *rev, const struct rt_section *sec,
                         enum rt_dialect dialect, struct rt_diags *diags);
 
-/* db.c: a history table made by retort 0.1 gets the statement_checksums column (write
- * paths only, once the tables exist). */
+/* db.c: a history table made by retort 0.1 gets the statement_checksums and position
+ * columns (write paths only, once the tables exist). */
 int rt_db_upgrade_history(struct rt_db *db);
 
 /* resume.c: statement-by-statement revisions that stopped part-way (see the file). */

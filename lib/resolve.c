@@ -65,10 +65,11 @@ static int record(struct rt_db *db, const struct rt_revision *rev, const struct 
 {
 	enum rt_dialect d = db->ops->dialect;
 	struct rt_buf sql = RT_BUF_INIT, sums = RT_BUF_INIT, text = RT_BUF_INIT;
-	struct rt_history_event he = { rev->id, rt_direction_name(res->direction), rev->script->checksum, NULL };
+	struct rt_history_event he = { rev->id, rt_direction_name(res->direction), rev->script->checksum, NULL, NULL };
 	int index = res->action == RT_RESOLVE_DONE ? (int)sec->n : res->action == RT_RESOLVE_UNDONE ? 0
 	                                                                                 : res->retry_from - 1;
-	char started[32];
+	char started[32], position[64];
+	struct rt_position pos;
 	int rc;
 
 	rt_utc_now_iso_ms(started);
@@ -79,6 +80,9 @@ static int record(struct rt_db *db, const struct rt_revision *rev, const struct 
 		rc = rt_buf_addf(&text, "'%s%s", note && *note ? ": " : "", note ? note : "");
 	if (rc == 0 && index > 0 && (rc = rt_stmt_digests(sec, (size_t)index, &sums)) == 0)
 		he.statement_checksums = sums.ptr;
+	rt_section_position(sec, (size_t)index, &pos);
+	rt_position_format(&pos, position, sizeof(position));
+	he.position = position;
 	if (rc == 0 && (rc = db->ops->exec(db, rt_sql_begin(d), NULL, 0, NULL)) == 0) {
 		for (size_t i = 0; plan && i < plan->steps[0].nops && rc == 0; i++)
 			if ((rc = rt_sql_version_op(&sql, d, db->cfg, &plan->steps[0].ops[i])) == 0)

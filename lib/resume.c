@@ -98,39 +98,56 @@ int rt_db_unfinished_of(struct rt_db *db, const char *revision, struct rt_histor
 	return rc;
 }
 
-struct digests_ctx {
-	char *text;
+/* What a statement-by-statement run recorded of its progress besides statement_index:
+ * the digests of the statements it completed, and its position (either NULL: older rows). */
+struct progress {
+	char *digests;
+	char *position;
 	int failed;
 };
 
-static int take_digests(void *ctx, int ncols, const char *const *v)
+static int take_progress(void *ctx, int ncols, const char *const *v)
 {
-	struct digests_ctx *c = ctx;
+	struct progress *p = ctx;
 
-	if (ncols >= 1 && v[0] && !(c->text = rt_strdup(v[0])))
-		c->failed = 1;
+	if (ncols >= 1 && v[0] && !(p->digests = rt_strdup(v[0])))
+		p->failed = 1;
+	if (ncols >= 2 && v[1] && !(p->position = rt_strdup(v[1])))
+		p->failed = 1;
 	return 1;
 }
 
-/* The 0-based index of the first of the k statements the earlier run u completed whose text
- * changed since (k when none did), or -1 when u recorded no digests (an older retort). */
-static int first_changed(struct rt_db *db, const struct rt_history_row *u, const struct rt_section *sec,
-                         size_t k, long *changed)
+static int read_progress(struct rt_db *db, const struct rt_history_row *u, struct progress *p)
 {
-	struct rt_buf sql = RT_BUF_INIT, now = RT_BUF_INIT;
-	struct digests_ctx c = { NULL, 0 };
+	struct rt_buf sql = RT_BUF_INIT;
 	int rc = rt_sql_select_digests(&sql, db->ops->dialect, db->cfg, u->id);
+
+	memset(p, 0, sizeof(*p));
+	if (rc == 0)
+		rc = db->ops->query(db, sql.ptr, take_progress, p);
+	if (rc == 0 && p->failed)
+		rc = RT_ENOMEM;
+	rt_buf_release(&sql);
+	return rc;
+}
+
+static void progress_release(struct progress *p)
+{
+	free(p->digests);
+	free(p->position);
+}
+
+/* The 0-based index of the first of the k statements the earlier run completed whose text
+ * changed since (k when none did), or -1 when it recorded no digests (an older retort). */
+static int first_changed(const struct progress *p, const struct rt_section *sec, size_t k, long *changed)
+{
+	struct rt_buf now = RT_BUF_INIT;
+	int rc = rt_stmt_digests(sec, k, &now);
 	size_t i = 0;
 
-	if (rc == 0)
-		rc = db->ops->query(db, sql.ptr, take_digests, &c);
-	if (rc == 0 && c.failed)
-		rc = RT_ENOMEM;
-	if (rc == 0)
-		rc = rt_stmt_digests(sec, k, &now);
 	*changed = -1;
-	if (rc == 0 && c.text) {
-		const char *a = c.text, *b = now.ptr;
+	if (rc == 0 && p->digests) {
+		const char *a = p->digests, *b = now.ptr;
 		/* digests are fixed-length words: compare them one by one */
 		while (i < k && strlen(a) >= RT_STMT_DIGEST_LEN && strlen(b) >= RT_STMT_DIGEST_LEN &&
 		       memcmp(a, b, RT_STMT_DIGEST_LEN) == 0) {
@@ -140,20 +157,18 @@ static int first_changed(struct rt_db *db, const struct rt_history_row *u, const
 		}
 		*changed = (long)i;
 	}
-	free(c.text);
-	rt_buf_release(&sql);
 	rt_buf_release(&now);
 	return rc;
 }
 
 /* The file changed since the earlier run u: fine when the k statements that ran did not. */
-static int check_changed_file(struct rt_db *db, const struct rt_step *st, const struct rt_history_row *u,
-                              size_t k, const struct rt_run_events *ev)
+static int check_changed_file(const struct rt_step *st, const struct progress *p, size_t k,
+                              const struct rt_run_events *ev)
 {
 	const struct rt_section *sec = rt_step_section(st);
 	const char *dir = rt_direction_name(st->direction);
 	long changed;
-	int rc = first_changed(db, u, sec, k, &changed);
+	int rc = first_changed(p, sec, k, &changed);
 
 	if (rc < 0)
 		return rc;
@@ -197,11 +212,35 @@ static int interrupted_refusal(const struct rt_step *st, size_t k)
 	return RT_ESTATE;
 }
 
+/* Where the earlier run u stopped. Its statement count says it for blocks of plain
+ * statements, where the position only repeats it (and a DBA may have corrected the count
+ * by hand); a position inside a block that repeats (iteration > 0) says more, and wins. */
+static int stopped_at(const struct rt_step *st, const struct rt_history_row *u, const struct progress *p,
+                      size_t *k)
+{
+	struct rt_position pos;
+	int rc;
+
+	*k = (size_t)u->statement_index;
+	if (!p->position || rt_position_parse(p->position, &pos) < 0 || pos.iteration == 0) {
+		rt_error_clear();
+		return 0;
+	}
+	if ((rc = rt_section_flat(rt_step_section(st), &pos, k)) < 0) {
+		rt_error_prefix("%s: an earlier %s of revision '%s' stopped part-way", st->rev->path,
+		                rt_direction_name(st->direction), st->rev->id);
+		rt_error_set_hint("The file no longer has the place it stopped at. Check the database and record "
+		                  "what is there with 'retort resolve %s'.", st->rev->id);
+	}
+	return rc;
+}
+
 int rt_resume_point(struct rt_db *db, const struct rt_step *st, const struct rt_run_events *ev,
                     size_t *from, int *resuming)
 {
 	const struct rt_section *sec = rt_step_section(st);
 	struct rt_history_row *u = NULL;
+	struct progress p = { NULL, NULL, 0 };
 	size_t k;
 	int rc, running;
 
@@ -210,10 +249,10 @@ int rt_resume_point(struct rt_db *db, const struct rt_step *st, const struct rt_
 	if ((rc = rt_db_unfinished_of(db, st->rev->id, &u)) < 0 || !u ||
 	    strcmp(u->direction, rt_direction_name(st->direction)) != 0)
 		goto out;
-	k = (size_t)u->statement_index;
 	running = strcmp(u->status, "running") == 0;
-	if (!rt_script_checksum_is(st->rev->script, u->checksum) &&
-	    (rc = check_changed_file(db, st, u, k, ev)) < 0)
+	if ((rc = read_progress(db, u, &p)) < 0 || (rc = stopped_at(st, u, &p, &k)) < 0)
+		goto out;
+	if (!rt_script_checksum_is(st->rev->script, u->checksum) && (rc = check_changed_file(st, &p, k, ev)) < 0)
 		goto out;
 	if (k >= sec->n) {
 		*from = sec->n;
@@ -229,6 +268,7 @@ int rt_resume_point(struct rt_db *db, const struct rt_step *st, const struct rt_
 	notice(ev, "resuming revision '%s' at statement %zu of %zu (line %d): an earlier run stopped there",
 	       st->rev->id, k + 1, sec->n, sec->stmts[k].line);
 out:
+	progress_release(&p);
 	rt_history_rows_free(u, u ? 1 : 0);
 	return rc;
 }

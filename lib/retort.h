@@ -274,11 +274,34 @@ struct rt_stmt {
 	int copy_line;    /* line of the first data line */
 };
 
+/* A block of a section: statements that run the same way. Plain statements are the only
+ * kind yet; steps, batches and loops over partitions come as kinds of their own, each with
+ * its directive's line and arguments. */
+enum rt_block_kind { RT_BLOCK_STATEMENTS = 0 };
+struct rt_block {
+	enum rt_block_kind kind;
+	int line;             /* of its directive, or of its first statement (0: none) */
+	size_t first, n;      /* its statements: the section's stmts[first .. first + n) */
+	int transactional;    /* runs inside a transaction (set with the section's mode) */
+	struct rt_strlist args; /* its directive's arguments */
+};
+
+/* Where a run of a section stands: the next statement to run is statement `statement` of
+ * block `block`, in iteration `iteration` of it (0 for blocks that do not repeat). Recorded
+ * in the history as "block:iteration:statement". */
+struct rt_position {
+	size_t block;
+	long iteration;
+	size_t statement;
+};
+
 struct rt_section {
 	int present;      /* the marker line exists */
 	int line;         /* line of the marker, 0 if absent */
-	struct rt_stmt *stmts;
+	struct rt_stmt *stmts; /* every statement of the section, in order */
 	size_t n;
+	struct rt_block *blocks; /* the section as blocks, in order, covering stmts */
+	size_t nblocks;
 	const struct rt_config *bound; /* the config it was bound with (rt_section_bind()), or NULL */
 };
 
@@ -345,6 +368,15 @@ int rt_script_read(struct rt_script **out, const char *path, const char *text, s
  * messages; problems as for rt_script_read(). */
 int rt_section_bind(struct rt_section *sec, const char *path, enum rt_dialect dialect,
                     const struct rt_config *cfg, struct rt_diags *problems);
+/* The position of the section's statement at index flat (sec->n: after the last one). */
+void rt_section_position(const struct rt_section *sec, size_t flat, struct rt_position *out);
+/* The index of the statement at pos; RT_ESTATE when pos is no position of the section. */
+int rt_section_flat(const struct rt_section *sec, const struct rt_position *pos, size_t *out);
+/* "block:iteration:statement" into out (at least 64 bytes); its reading (RT_EINPUT unless
+ * text is such). */
+void rt_position_format(const struct rt_position *pos, char *out, size_t size);
+int rt_position_parse(const char *text, struct rt_position *out);
+
 /* rt_script_read() and rt_section_bind() of both sections, failing at the first problem. */
 int rt_script_parse(struct rt_script **out, const char *path, const char *text, size_t len,
                     enum rt_dialect dialect, const struct rt_config *cfg);

@@ -66,12 +66,17 @@ static int history_start(struct runner *r, const struct rt_step *st, int complet
 {
 	struct rt_buf b = RT_BUF_INIT, sums = RT_BUF_INIT;
 	struct rt_history_event he = { st->rev->id, rt_direction_name(st->direction), st->rev->script->checksum,
-	                               NULL };
+	                               NULL, NULL };
+	char position[64];
 	int rc;
 
-	if (completed > 0) { /* the digests of the statements that already ran */
+	if (completed >= 0) { /* where it stands, and the digests of the statements that already ran */
+		struct rt_position pos;
+		rt_section_position(rt_step_section(st), (size_t)completed, &pos);
+		rt_position_format(&pos, position, sizeof(position));
+		he.position = position;
 		rt_stmt_digests(rt_step_section(st), (size_t)completed, &sums);
-		he.statement_checksums = sums.ptr;
+		he.statement_checksums = completed > 0 ? sums.ptr : NULL;
 	}
 	rt_sql_history_start(&b, r->s->dialect, r->s->cfg, &he, "running", completed);
 	rc = rt_buf_status(&sums) < 0 ? RT_ENOMEM : meta(r, &b, NULL);
@@ -181,7 +186,7 @@ static int stamp_history(struct runner *r, const struct rt_plan *p)
 
 	for (size_t i = 0; rc == 0 && i < p->heads_after.n; i++) {
 		struct rt_revision *head = p->heads_after.items[i];
-		struct rt_history_event he = { head->id, "stamp", NULL, NULL };
+		struct rt_history_event he = { head->id, "stamp", NULL, NULL, NULL };
 		if ((rc = rt_graph_load_script(r->g, head)) < 0)
 			break;
 		he.checksum = head->script->checksum;
@@ -225,7 +230,7 @@ static void record_failure(struct runner *r, const struct rt_step *st, const cha
 	rt_error_save(&saved);
 	if ((err = error_text(&saved)) != NULL) {
 		struct rt_history_event he = { st->rev->id, rt_direction_name(st->direction),
-		                               st->rev->script->checksum, NULL };
+		                               st->rev->script->checksum, NULL, NULL };
 		rt_sql_history_record(&b, r->s->dialect, r->s->cfg, &he, "failed", -1, err, started, ms);
 	}
 	after_failure(r, rt_step_section(st), err && rt_buf_status(&b) == 0 ? b.ptr : NULL);
@@ -354,13 +359,16 @@ static int run_txn_unit(struct runner *r, struct rt_step *steps, size_t first, s
  * with the statement's digest; under the bookkeeping guard, in a transaction of its own. */
 static int record_progress(struct runner *r, const struct rt_step *st, size_t i)
 {
-	const struct rt_stmt *s = &rt_step_section(st)->stmts[i];
-	char digest[RT_STMT_DIGEST_LEN + 1];
+	const struct rt_section *sec = rt_step_section(st);
+	char digest[RT_STMT_DIGEST_LEN + 1], position[64];
 	struct rt_buf b = RT_BUF_INIT;
-	int rc = rt_stmt_digest(s, digest);
+	struct rt_position pos;
+	int rc = rt_stmt_digest(&sec->stmts[i], digest);
 
+	rt_section_position(sec, i + 1, &pos);
+	rt_position_format(&pos, position, sizeof(position));
 	if (rc == 0)
-		rc = rt_sql_history_progress(&b, r->s->dialect, r->s->cfg, st->rev->id, (int)i + 1, digest);
+		rc = rt_sql_history_progress(&b, r->s->dialect, r->s->cfg, st->rev->id, (int)i + 1, position, digest);
 	if (rc == 0)
 		rc = r->s->ops->meta(r->s, rt_sql_bookkeeping_guard(r->s->dialect), b.ptr, "the history table update");
 	rt_buf_release(&b);

@@ -158,7 +158,7 @@ static int parse_section(struct rt_script *s, struct rt_section *sec, const char
 		if ((rc = rt_stmt_scan(s->path, &sec->stmts[i], dialect)) < 0)
 			rc = statement_problem(&sec->stmts[i], problems, rc);
 	}
-	return rc;
+	return rc ? rc : rt_section_make_blocks(sec);
 }
 
 int rt_section_bind(struct rt_section *sec, const char *path, enum rt_dialect dialect,
@@ -319,6 +319,8 @@ void rt_script_free(struct rt_script *s)
 		return;
 	rt_stmts_free(s->upgrade.stmts, s->upgrade.n);
 	rt_stmts_free(s->downgrade.stmts, s->downgrade.n);
+	rt_section_free_blocks(&s->upgrade);
+	rt_section_free_blocks(&s->downgrade);
 	free(s->path);
 	free(s);
 }

@@ -66,6 +66,9 @@ int rt_section_transactional(const struct rt_revision *rev, const struct rt_sect
 {
 	int rc = section_mode(rev, sec, out);
 
+	for (size_t i = 0; i < sec->nblocks; i++) /* the blocks run as their section does */
+		sec->blocks[i].transactional = *out;
+
 	for (size_t i = 0; rc == 0 && dialect == RT_DIALECT_SQLITE && i < sec->n; i++)
 		rc = rt_sqlite_session_check(&sec->stmts[i], *out);
 	return rc;

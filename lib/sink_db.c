@@ -154,7 +154,7 @@ static int db_settle_unfinished(struct rt_sink *s)
 
 	rt_utc_now_iso_ms(started);
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct rt_history_event he = { rows[i].revision, rows[i].direction, rows[i].checksum, NULL };
+		struct rt_history_event he = { rows[i].revision, rows[i].direction, rows[i].checksum, NULL, NULL };
 		rt_buf_clear(&b);
 		if ((rc = rt_sql_history_record(&b, s->dialect, s->cfg, &he, "resolved", 0,
 		                                 "settled by 'retort stamp'", started, 0)) == 0)

@@ -30,12 +30,16 @@ int rt_sql_history_start(struct rt_buf *b, enum rt_dialect d, const struct rt_co
 
 	rt_buf_puts(b, "INSERT INTO ");
 	rt_sql_table(b, d, cfg, 1);
-	rt_buf_addf(b, " (revision, direction, status, checksum, %s%s%sretort_version) VALUES (",
-	            statement_index >= 0 ? "statement_index, " : "",
+	rt_buf_addf(b, " (revision, direction, status, checksum, %s%s%s%sretort_version) VALUES (",
+	            statement_index >= 0 ? "statement_index, " : "", ev->position ? "position, " : "",
 	            ev->statement_checksums ? "statement_checksums, " : "", pg ? "" : "started_at, ");
 	event_values(b, ev, status);
 	if (statement_index >= 0)
 		rt_buf_addf(b, ", %d", statement_index);
+	if (ev->position) {
+		rt_buf_puts(b, ", ");
+		rt_sql_literal(b, ev->position);
+	}
 	if (ev->statement_checksums) {
 		rt_buf_puts(b, ", ");
 		rt_sql_literal(b, ev->statement_checksums);
@@ -88,9 +92,9 @@ int rt_sql_history_record(struct rt_buf *b, enum rt_dialect d, const struct rt_c
 
 	rt_buf_puts(b, "INSERT INTO ");
 	rt_sql_table(b, d, cfg, 1);
-	rt_buf_addf(b, " (revision, direction, status, checksum, statement_index, error, %s"
+	rt_buf_addf(b, " (revision, direction, status, checksum, statement_index, error, %s%s"
 	               "started_at, finished_at, duration_ms, retort_version) VALUES (",
-	            ev->statement_checksums ? "statement_checksums, " : "");
+	            ev->statement_checksums ? "statement_checksums, " : "", ev->position ? "position, " : "");
 	event_values(b, ev, status);
 	if (statement_index >= 0)
 		rt_buf_addf(b, ", %d, ", statement_index);
@@ -102,6 +106,10 @@ int rt_sql_history_record(struct rt_buf *b, enum rt_dialect d, const struct rt_c
 		rt_sql_literal(b, ev->statement_checksums);
 		rt_buf_puts(b, ", ");
 	}
+	if (ev->position) {
+		rt_sql_literal(b, ev->position);
+		rt_buf_puts(b, ", ");
+	}
 	rt_sql_literal(b, started);
 	rt_buf_addf(b, "%s, %s, %.3f, '%s')", pg ? "::timestamptz" : "", pg ? "clock_timestamp()" : SQLITE_NOW,
 	            duration_ms, RT_VERSION);
@@ -109,23 +117,26 @@ int rt_sql_history_record(struct rt_buf *b, enum rt_dialect d, const struct rt_c
 }
 
 int rt_sql_history_progress(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
-                            const char *revision, int statement_index, const char *digest)
+                            const char *revision, int statement_index, const char *position,
+                            const char *digest)
 {
 	rt_buf_puts(b, "UPDATE ");
 	rt_sql_table(b, d, cfg, 1);
-	rt_buf_addf(b, " SET statement_index = %d, statement_checksums = "
-	               "coalesce(statement_checksums || ' ', '') || '%s'", statement_index, digest);
+	rt_buf_addf(b, " SET statement_index = %d, position = '%s', statement_checksums = "
+	               "coalesce(statement_checksums || ' ', '') || '%s'", statement_index, position, digest);
 	return where_running_row(b, d, cfg, revision);
 }
 
-int rt_sql_history_has_digests(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg)
+int rt_sql_history_has_column(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                              const char *column)
 {
 	struct rt_buf table = RT_BUF_INIT;
 
 	if (d == RT_DIALECT_SQLITE) {
 		rt_buf_puts(b, "SELECT 1 FROM pragma_table_info(");
 		rt_sql_literal(b, cfg->history_table);
-		rt_buf_puts(b, ") WHERE name = 'statement_checksums'");
+		rt_buf_puts(b, ") WHERE name = ");
+		rt_sql_literal(b, column);
 		return rt_buf_status(b);
 	}
 	rt_buf_puts(b, "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = pg_catalog.to_regclass(");
@@ -133,21 +144,24 @@ int rt_sql_history_has_digests(struct rt_buf *b, enum rt_dialect d, const struct
 		b->failed = 1;
 	rt_sql_literal(b, table.ptr);
 	rt_buf_release(&table);
-	rt_buf_puts(b, ") AND attname = 'statement_checksums' AND NOT attisdropped");
+	rt_buf_puts(b, ") AND attname = ");
+	rt_sql_literal(b, column);
+	rt_buf_puts(b, " AND NOT attisdropped");
 	return rt_buf_status(b);
 }
 
-int rt_sql_history_add_digests(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg)
+int rt_sql_history_add_column(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg,
+                              const char *column)
 {
 	rt_buf_puts(b, "ALTER TABLE ");
 	rt_sql_table(b, d, cfg, 1);
-	rt_buf_puts(b, " ADD COLUMN statement_checksums TEXT");
+	rt_buf_addf(b, " ADD COLUMN %s TEXT", column);
 	return rt_buf_status(b);
 }
 
 int rt_sql_select_digests(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cfg, long long id)
 {
-	rt_buf_puts(b, "SELECT statement_checksums FROM ");
+	rt_buf_puts(b, "SELECT statement_checksums, position FROM ");
 	rt_sql_table(b, d, cfg, 1);
 	rt_buf_addf(b, " WHERE id = %lld", id);
 	return rt_buf_status(b);

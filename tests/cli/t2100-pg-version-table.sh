@@ -37,7 +37,7 @@ test_case "default: the version tables go to the first schema on the search_path
 		"version_num:character varying(32)" "columns of the version table"
 	expect_eq "$(psql_db "SELECT string_agg(attname, ' ' ORDER BY attnum)
 	                      FROM pg_attribute WHERE attrelid = 'retort_version_history'::regclass AND attnum > 0")" \
-		"id revision direction status checksum started_at finished_at duration_ms retort_version statement_index error statement_checksums" \
+		"id revision direction status checksum started_at finished_at duration_ms retort_version statement_index error statement_checksums position" \
 		"columns of the history table"
 )
 

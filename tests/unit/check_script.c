@@ -416,6 +416,49 @@ START_TEST(test_read_then_bind)
 }
 END_TEST
 
+/* A section is one block of plain statements; positions name a statement in it. */
+START_TEST(test_blocks_and_positions)
+{
+	static const char text[] = "/*\nrevision: a\ndown_revision: null\n*/\n-- retort:upgrade\n"
+	                           "SELECT 1;\nSELECT 2;\nSELECT 3;\n-- retort:downgrade\n";
+	struct rt_script *s = NULL;
+	struct rt_position pos;
+	char buf[64];
+	size_t flat = 99;
+
+	ck_assert_int_eq(rt_script_read(&s, "v/s.sql", text, strlen(text), RT_DIALECT_SQLITE, NULL), 0);
+	ck_assert_uint_eq(s->upgrade.nblocks, 1);
+	ck_assert_int_eq(s->upgrade.blocks[0].kind, RT_BLOCK_STATEMENTS);
+	ck_assert_uint_eq(s->upgrade.blocks[0].first, 0);
+	ck_assert_uint_eq(s->upgrade.blocks[0].n, 3);
+	ck_assert_int_eq(s->upgrade.blocks[0].line, 6);
+	ck_assert_uint_eq(s->downgrade.nblocks, 1); /* an empty section: one empty block */
+	ck_assert_uint_eq(s->downgrade.blocks[0].n, 0);
+	for (size_t i = 0; i <= 3; i++) {
+		rt_section_position(&s->upgrade, i, &pos);
+		rt_position_format(&pos, buf, sizeof(buf));
+		ck_assert_int_eq(rt_position_parse(buf, &pos), 0);
+		ck_assert_int_eq(rt_section_flat(&s->upgrade, &pos, &flat), 0);
+		ck_assert_uint_eq(flat, i);
+	}
+	ck_assert_str_eq(buf, "0:0:3");
+	pos.statement = 4;
+	ck_assert_int_eq(rt_section_flat(&s->upgrade, &pos, &flat), RT_ESTATE);
+	pos.statement = 0;
+	pos.block = 1;
+	ck_assert_int_eq(rt_section_flat(&s->upgrade, &pos, &flat), RT_ESTATE);
+	pos.block = 0;
+	pos.iteration = 2; /* plain statements do not repeat */
+	ck_assert_int_eq(rt_section_flat(&s->upgrade, &pos, &flat), RT_ESTATE);
+	ck_assert_int_eq(rt_position_parse("0:0", &pos), RT_EINPUT);
+	ck_assert_int_eq(rt_position_parse("0:-1:2", &pos), RT_EINPUT);
+	ck_assert_int_eq(rt_position_parse("1:2:3x", &pos), RT_EINPUT);
+	ck_assert_int_eq(rt_position_parse("1:2:3", &pos), 0);
+	ck_assert(pos.block == 1 && pos.iteration == 2 && pos.statement == 3);
+	rt_script_free(s);
+}
+END_TEST
+
 START_TEST(test_body_errors)
 {
 	parse_fails(HEADER "-- retort:upgrade\nSELECT 1;\n\nSELECT 'abc;\n-- retort:downgrade\nSELECT 2;\n",
@@ -487,6 +530,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_transaction_control_refused);
 	tcase_add_test(tc, test_variables);
 	tcase_add_test(tc, test_read_then_bind);
+	tcase_add_test(tc, test_blocks_and_positions);
 	tcase_add_test(tc, test_body_errors);
 	tcase_add_test(tc, test_out_of_memory);
 	suite_add_tcase(s, tc);
