@@ -38,17 +38,10 @@ int cli_fail(struct cli *cli, int code, const char *hint, const char *fmt, ...)
 	struct rt_error e;
 	struct rt_buf msg = RT_BUF_INIT;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	rt_buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	if (n >= 0 && rt_buf_grow(&msg, (size_t)n) == 0) {
-		va_start(ap, fmt);
-		vsnprintf(msg.ptr, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-		msg.len = (size_t)n;
-	}
 	memset(&e, 0, sizeof(e));
 	e.code = code;
 	e.message = msg.len ? msg.ptr : (char *)"out of memory";

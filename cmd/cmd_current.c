@@ -30,19 +30,19 @@ static size_t failed_runs(const struct hist_index *h, const struct rt_history_ro
 	size_t n = 0;
 
 	for (size_t i = 0; i < h->nrows; i++)
-		if (h->rows[i].status && strcmp(h->rows[i].status, "applied") == 0 &&
+		if (h->rows[i].run == RT_RUN_APPLIED &&
 		    h->rows[i].id > last_ok)
 			last_ok = h->rows[i].id;
 	for (size_t i = 0; i < h->nrows && n < max; i++)
 		if (h->rows[i].id > last_ok &&
-		    (!h->rows[i].status || strcmp(h->rows[i].status, "applied") != 0))
+		    h->rows[i].run != RT_RUN_APPLIED)
 			out[n++] = &h->rows[i];
 	return n;
 }
 
 static const char *failure_word(const struct rt_history_row *row)
 {
-	return row->status && strcmp(row->status, "running") == 0 ? "INTERRUPTED" : "FAILED";
+	return row->run == RT_RUN_RUNNING ? "INTERRUPTED" : "FAILED";
 }
 
 /* What `current` lists: the current revisions of st (every version row among them), or,

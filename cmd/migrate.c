@@ -58,19 +58,9 @@ static void join_list(struct rt_buf *b, const struct rt_strlist *l)
 		rt_buf_puts(b, "<base>");
 		return;
 	}
-	for (size_t i = 0; i < l->n; i++)
-		rt_buf_addf(b, "%s%s", i ? ", " : "", l->items[i]);
+	rt_buf_join(b, (const char *const *)l->items, l->n, ", ");
 }
 
-static void join_revs(struct rt_buf *b, const struct rt_revlist *l)
-{
-	if (!l->n) {
-		rt_buf_puts(b, "base");
-		return;
-	}
-	for (size_t i = 0; i < l->n; i++)
-		rt_buf_addf(b, "%s%s", i ? ", " : "", l->items[i]->id);
-}
 
 static void on_step_begin_output(void *ctx, const struct rt_step *step)
 {
@@ -240,10 +230,10 @@ static void print_summary(const struct run_report *r, const struct rt_plan *plan
 		if (r->steps[i].ended && r->steps[i].status == 0)
 			applied++;
 	if (plan->n == 0 && !plan->purge) {
-		join_revs(&heads, &plan->heads_before);
+		rt_revlist_text(&heads, &plan->heads_before, "base");
 		out_progress("nothing to do: the database is already at %s", heads.ptr);
 	} else {
-		join_revs(&heads, &plan->heads_after);
+		rt_revlist_text(&heads, &plan->heads_after, "base");
 		if (r->req->dir == RT_STAMP)
 			out_progress("stamped %s in %.0f ms", heads.ptr, total_ms);
 		else

@@ -77,20 +77,10 @@ int opt_usage_error(struct cli *cli, const struct cmd_spec *cmd, const char *fmt
 {
 	struct rt_buf msg = RT_BUF_INIT, see = RT_BUF_INIT;
 	va_list ap;
-	char *text;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	rt_buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	text = n >= 0 ? malloc((size_t)n + 1) : NULL;
-	if (text) {
-		va_start(ap, fmt);
-		vsnprintf(text, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-		rt_buf_puts(&msg, text);
-		free(text);
-	}
 	if (cmd)
 		rt_buf_addf(&see, "see 'retort %s --help'", cmd->name);
 	else

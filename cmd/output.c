@@ -93,28 +93,17 @@ static int add_shortened(struct rt_buf *b, const char *text, int shorten)
 static char *vformat(const char *prefix, const char *fmt, va_list ap, const char *suffix,
                      int shorten)
 {
-	struct rt_buf b = RT_BUF_INIT;
-	va_list ap2;
-	char *body;
-	int n, rc;
+	struct rt_buf b = RT_BUF_INIT, body = RT_BUF_INIT;
 
-	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	if (n < 0 || !(body = malloc((size_t)n + 1)))
-		return NULL;
-	vsnprintf(body, (size_t)n + 1, fmt, ap);
-	rc = rt_buf_puts(&b, prefix);
-	if (rc == 0)
-		rc = add_shortened(&b, body, shorten);
-	if (rc == 0)
-		rc = rt_buf_puts(&b, suffix);
-	free(body);
-	if (rc < 0) {
-		rt_buf_release(&b);
-		return NULL;
-	}
-	return rt_buf_detach(&b);
+	rt_buf_vaddf(&body, fmt, ap);
+	rt_buf_puts(&b, prefix);
+	if (rt_buf_status(&body) == 0)
+		add_shortened(&b, body.ptr, shorten);
+	rt_buf_puts(&b, suffix);
+	if (rt_buf_status(&body) < 0)
+		b.failed = 1;
+	rt_buf_release(&body);
+	return rt_buf_detach(&b); /* NULL when anything failed */
 }
 
 /* Prints a message; shorten: show the project's paths in it relative (see above). */

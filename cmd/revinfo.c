@@ -100,8 +100,7 @@ static int is_applied(const struct revinfo *ri, const struct rt_revision *r)
 
 static void join(struct rt_buf *b, const struct rt_strlist *l)
 {
-	for (size_t i = 0; i < l->n; i++)
-		rt_buf_addf(b, "%s%s", i ? ", " : "", l->items[i]);
+	rt_buf_join(b, (const char *const *)l->items, l->n, ", ");
 }
 
 void rev_tags(struct rt_buf *b, const struct revinfo *ri, const struct rt_revision *r)
@@ -171,8 +170,7 @@ static void print_ids(const char *label, struct rt_revision **revs, size_t n)
 {
 	struct rt_buf b = RT_BUF_INIT;
 
-	for (size_t i = 0; i < n; i++)
-		rt_buf_addf(&b, "%s%s", i ? ", " : "", revs[i]->id);
+	rt_buf_join_ids(&b, revs, n, ", ");
 	out_printf("%s: %s\n", label, b.ptr);
 	rt_buf_release(&b);
 }
@@ -192,9 +190,9 @@ void hist_print_row(const struct rt_history_row *h)
 	const char *status = h->status ? h->status : "?";
 
 	rt_alloc_exempt(1); /* output, not work: see rt_alloc_exempt() */
-	if (strcmp(status, "failed") == 0)
+	if (h->run == RT_RUN_FAILED)
 		status = "FAILED";
-	else if (strcmp(status, "running") == 0)
+	else if (h->run == RT_RUN_RUNNING)
 		status = "INTERRUPTED";
 	rt_buf_addf(&b, "    %s  %-9s %-11s", h->started_at ? h->started_at : "?",
 	            h->direction ? h->direction : "?", status);
@@ -205,7 +203,7 @@ void hist_print_row(const struct rt_history_row *h)
 		rt_buf_addf(&b, "  sha256 %.12s", h->checksum);
 	if (h->retort_version)
 		rt_buf_addf(&b, "  retort %s", h->retort_version);
-	if (h->statement_index >= 0 && strcmp(status, "applied") != 0)
+	if (h->statement_index >= 0 && h->run != RT_RUN_APPLIED)
 		rt_buf_addf(&b, "  at statement %d", h->statement_index + 1);
 	out_printf("%s\n", b.ptr);
 	if (h->error && *h->error)

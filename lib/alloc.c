@@ -106,26 +106,3 @@ char *rt_strdup(const char *s)
 {
 	return rt_strndup(s, strlen(s));
 }
-
-char *rt_asprintf(const char *fmt, ...)
-{
-	struct rt_buf b = RT_BUF_INIT;
-	va_list ap;
-	int n;
-	char tmp[256];
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return NULL;
-	if ((size_t)n < sizeof(tmp))
-		return rt_strndup(tmp, (size_t)n);
-	if (rt_buf_grow(&b, (size_t)n + 1) < 0)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(b.ptr, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b.len = (size_t)n;
-	return rt_buf_detach(&b);
-}

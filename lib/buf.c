@@ -164,3 +164,14 @@ void rt_buf_release(struct rt_buf *b)
 		free(b->ptr);
 	rt_buf_init(b);
 }
+
+char *rt_asprintf(const char *fmt, ...)
+{
+	struct rt_buf b = RT_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	rt_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	return rt_buf_detach(&b);
+}

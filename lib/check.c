@@ -112,8 +112,8 @@ static int check_database(const struct rt_graph *g, struct rt_db *db, struct rt_
 			if ((!st.applied[i] && !unknown_rows) || !sums[i][0])
 				continue;
 			h = last_row(rows, nrows, r->id);
-			if (h && h->checksum && strcmp(h->status, "applied") == 0 &&
-			    strcmp(h->direction, "downgrade") != 0 && strcmp(h->checksum, sums[i]) != 0 &&
+			if (h && h->checksum && h->run == RT_RUN_APPLIED && h->dir != RT_DOWNGRADE &&
+			    strcmp(h->checksum, sums[i]) != 0 &&
 			    strcmp(h->checksum, sums[i] + 65) != 0)
 				rc = rt_diags_add(diags, RT_SEV_ERROR, "checksum-mismatch", r->path, 0,
 				                  "Changing an applied revision does not change the databases it ran on; "
@@ -128,7 +128,7 @@ static int check_database(const struct rt_graph *g, struct rt_db *db, struct rt_
 		if (strcmp(h->revision, "<base>") == 0 || rt_graph_get(g, h->revision) ||
 		    last_row(rows, nrows, h->revision) != h || diags_mention(diags, h->revision))
 			continue;
-		if (strcmp(h->status, "applied") == 0 && strcmp(h->direction, "downgrade") != 0)
+		if (h->run == RT_RUN_APPLIED && h->dir != RT_DOWNGRADE)
 			rc = rt_diags_add(diags, RT_SEV_ERROR, "missing-file", NULL, 0,
 			                  "Restore the revision file from version control.",
 			                  "revision '%s' was applied (%s) but no revision file defines it",
@@ -138,17 +138,16 @@ static int check_database(const struct rt_graph *g, struct rt_db *db, struct rt_
 	for (size_t i = 0; i < nrows && rc == 0; i++) {
 		const struct rt_history_row *h = &rows[i];
 		int settled = 0;
-		if (last_row(rows, nrows, h->revision) != h || strcmp(h->status, "applied") == 0 ||
-		    strcmp(h->status, "resolved") == 0)
+		if (last_row(rows, nrows, h->revision) != h || h->run == RT_RUN_APPLIED || h->run == RT_RUN_RESOLVED)
 			continue;
 		for (size_t j = i + 1; j < nrows && !settled; j++)
-			settled = strcmp(rows[j].direction, "stamp") == 0;
+			settled = rows[j].dir == RT_STAMP;
 		if (settled)
 			continue;
 		rc = rt_diags_add(diags, RT_SEV_WARNING, "failed-revision", NULL, 0,
 		                  "Run the command again once the cause is fixed; 'retort current --verbose' shows details.",
 		                  "the last %s of revision '%s' (%s) %s%s%s", h->direction, h->revision,
-		                  h->started_at, strcmp(h->status, "failed") == 0 ? "failed" : "did not finish",
+		                  h->started_at, h->run == RT_RUN_FAILED ? "failed" : "did not finish",
 		                  h->error ? ": " : "", h->error ? h->error : "");
 	}
 	if (rc == 0 && db->ops->check)

@@ -108,6 +108,24 @@ static char *dup_or_null(const char *s, int *failed)
 	return c;
 }
 
+enum rt_run_status rt_run_status_of(const char *text)
+{
+	static const char *const names[] = { "running", "applied", "failed", "resolved" };
+
+	for (size_t i = 0; text && i < RT_ARRAY_LEN(names); i++)
+		if (strcmp(text, names[i]) == 0)
+			return (enum rt_run_status)i;
+	return RT_RUN_UNKNOWN;
+}
+
+int rt_direction_of(const char *text)
+{
+	for (int d = RT_UPGRADE; text && d <= RT_STAMP; d++)
+		if (strcmp(text, rt_direction_name((enum rt_direction)d)) == 0)
+			return d;
+	return -1;
+}
+
 static int collect_history(void *ctx, int ncols, const char *const *v)
 {
 	struct history_ctx *h = ctx;
@@ -131,6 +149,8 @@ static int collect_history(void *ctx, int ncols, const char *const *v)
 	r->duration_ms = v[7] ? strtod(v[7], NULL) : -1;
 	r->retort_version = dup_or_null(v[8] ? v[8] : "", &h->failed);
 	r->statement_index = v[9] ? atoi(v[9]) : -1;
+	r->run = rt_run_status_of(r->status);
+	r->dir = rt_direction_of(r->direction);
 	r->error = dup_or_null(v[10], &h->failed);
 	return h->failed ? -1 : 0;
 }

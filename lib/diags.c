@@ -39,23 +39,16 @@ static int add_diag(struct rt_diags *d, enum rt_severity sev, const char *kind, 
 int rt_diags_add(struct rt_diags *d, enum rt_severity sev, const char *kind, const char *file,
                  int line, const char *hint, const char *fmt, ...)
 {
+	struct rt_buf msg = RT_BUF_INIT;
 	va_list ap;
-	char *msg;
-	int n, rc;
+	int rc;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	rc = rt_buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return rt_error_set(RT_ERROR, "formatting failed");
-	msg = rt_malloc((size_t)n + 1);
-	if (!msg)
-		return RT_ENOMEM;
-	va_start(ap, fmt);
-	vsnprintf(msg, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	rc = add_diag(d, sev, kind, file, line, hint, msg, NULL);
-	free(msg);
+	if (rc == 0)
+		rc = add_diag(d, sev, kind, file, line, hint, msg.ptr, NULL);
+	rt_buf_release(&msg);
 	return rc;
 }
 

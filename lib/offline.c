@@ -104,14 +104,6 @@ int rt_offline_plan(struct rt_plan **out, const struct rt_graph *g, enum rt_dire
 	return rc;
 }
 
-static void heads_text(struct rt_buf *b, const struct rt_revlist *l)
-{
-	if (l->n == 0)
-		rt_buf_puts(b, "base");
-	for (size_t i = 0; i < l->n; i++)
-		rt_buf_addf(b, "%s%s", i ? ", " : "", l->items[i]->id);
-}
-
 /* The header comment, the prologue and the session settings. */
 static int script_start(struct rt_sink_sql *s, const struct rt_graph *g, const struct rt_plan *plan,
                         const char *from, const char *to)
@@ -151,8 +143,8 @@ int rt_offline_sql(const struct rt_graph *g, const struct rt_plan *plan, const s
 	int rc;
 
 	rt_sink_sql_init(&s, g->dialect, g->cfg, w);
-	heads_text(&from, &plan->heads_before);
-	heads_text(&to, &plan->heads_after);
+	rt_revlist_text(&from, &plan->heads_before, "base");
+	rt_revlist_text(&to, &plan->heads_after, "base");
 	rt_buf_addf(&end, "\n-- done: the database is now at %s\n", to.ptr);
 	if ((rc = rt_buf_status(&from)) < 0 || (rc = rt_buf_status(&to)) < 0 || (rc = rt_buf_status(&end)) < 0)
 		goto out;

@@ -251,10 +251,9 @@ static int mark_removed(const struct rt_graph *g, const struct rt_target *t, uns
 static int not_applied_error(const struct rt_state *cur, const struct rt_revision *r)
 {
 	struct rt_buf b = RT_BUF_INIT;
-	for (size_t i = 0; i < cur->heads.n; i++)
-		rt_buf_addf(&b, "%s%s", i ? ", " : "", cur->heads.items[i]->id);
+	rt_revlist_text(&b, &cur->heads, "base");
 	rt_error_set(RT_EUSAGE, "cannot downgrade to '%s': it is not applied (the database is at %s)",
-	             r->id, cur->heads.n ? b.ptr : "base");
+	             r->id, b.ptr);
 	rt_error_set_hint("Use 'retort upgrade %s' to move forward.", r->id);
 	rt_buf_release(&b);
 	return RT_EUSAGE;

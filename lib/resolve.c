@@ -135,9 +135,9 @@ static int resolve_locked(struct rt_db *db, const struct rt_graph *g, struct rt_
 		return rc;
 	if (!u)
 		return nothing_to_resolve(rev);
-	res->direction = strcmp(u->direction, "downgrade") == 0 ? RT_DOWNGRADE : RT_UPGRADE;
+	res->direction = u->dir == RT_DOWNGRADE ? RT_DOWNGRADE : RT_UPGRADE;
 	res->completed = u->statement_index;
-	res->interrupted = strcmp(u->status, "running") == 0;
+	res->interrupted = u->run == RT_RUN_RUNNING;
 	rt_history_rows_free(u, 1);
 	if ((rc = rt_graph_bind_section(g, rev, res->direction)) < 0)
 		return rc;

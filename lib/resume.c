@@ -247,9 +247,9 @@ int rt_resume_point(struct rt_db *db, const struct rt_step *st, const struct rt_
 	*from = 0;
 	*resuming = 0;
 	if ((rc = rt_db_unfinished_of(db, st->rev->id, &u)) < 0 || !u ||
-	    strcmp(u->direction, rt_direction_name(st->direction)) != 0)
+	    u->dir != (int)st->direction)
 		goto out;
-	running = strcmp(u->status, "running") == 0;
+	running = u->run == RT_RUN_RUNNING;
 	if ((rc = read_progress(db, u, &p)) < 0 || (rc = stopped_at(st, u, &p, &k)) < 0)
 		goto out;
 	if (!rt_script_checksum_is(st->rev->script, u->checksum) && (rc = check_changed_file(st, &p, k, ev)) < 0)
@@ -292,13 +292,13 @@ int rt_check_unfinished(struct rt_db *db, struct rt_plan *p)
 		int resumed = 0;
 		for (size_t s = 0; s < p->n && !resumed; s++)
 			resumed = p->steps[s].rev && strcmp(p->steps[s].rev->id, u->revision) == 0 &&
-			          strcmp(rt_direction_name(p->steps[s].direction), u->direction) == 0;
+			          (int)p->steps[s].direction == u->dir;
 		if (resumed)
 			continue;
 		rc = rt_error_set(RT_ESTATE,
 		                  "revision '%s' was partly %sd by an earlier run (it stopped after statement %d): "
 		                  "the database holds part of it", u->revision, u->direction, u->statement_index);
-		rt_error_set_detail("That run %s at %s%s%s.", strcmp(u->status, "failed") == 0 ? "failed" : "was interrupted",
+		rt_error_set_detail("That run %s at %s%s%s.", u->run == RT_RUN_FAILED ? "failed" : "was interrupted",
 		                    u->started_at, u->error ? ": " : "", u->error ? u->error : "");
 		rt_error_set_hint("Finish it first: 'retort %s' to a target that runs '%s' again resumes it. Or check "
 		                  "the database and record what is there with 'retort resolve %s --done', "

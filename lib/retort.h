@@ -461,6 +461,10 @@ struct rt_revlist {
 };
 #define RT_REVLIST_INIT { NULL, 0, 0 }
 int rt_revlist_push(struct rt_revlist *l, struct rt_revision *r);
+/* Appends the ids of revs[0..n) with sep between them. */
+int rt_buf_join_ids(struct rt_buf *b, struct rt_revision *const *revs, size_t n, const char *sep);
+/* Appends "a1, b2", or none (e.g. "base") for an empty list. */
+int rt_revlist_text(struct rt_buf *b, const struct rt_revlist *l, const char *none);
 int rt_revlist_contains(const struct rt_revlist *l, const struct rt_revision *r);
 void rt_revlist_release(struct rt_revlist *l);
 
@@ -573,12 +577,23 @@ void rt_plan_free(struct rt_plan *p);
  * Running: online against a database, or offline as SQL text
  * ------------------------------------------------------------------------------------ */
 
+/* What a history row says of its run. */
+enum rt_run_status {
+	RT_RUN_RUNNING,  /* started and not finished: still running, or killed */
+	RT_RUN_APPLIED,
+	RT_RUN_FAILED,
+	RT_RUN_RESOLVED, /* stopped part-way and settled (resolve --undone, a stamp) */
+	RT_RUN_UNKNOWN,  /* a status this retort does not know (a newer one wrote it) */
+};
+
 /* A history row (see rt_db_history). Times are ISO 8601 UTC text. */
 struct rt_history_row {
 	long long id;
 	char *revision;
 	char *direction;     /* "upgrade", "downgrade", "stamp" */
-	char *status;        /* "running", "applied", "failed" */
+	char *status;        /* "running", "applied", "failed", "resolved" */
+	enum rt_run_status run;  /* status, read */
+	int dir;             /* direction, read: an enum rt_direction, -1 for one not known */
 	char *checksum;      /* may be NULL */
 	char *started_at;
 	char *finished_at;   /* may be NULL */
@@ -588,6 +603,9 @@ struct rt_history_row {
 	char *error;         /* may be NULL */
 };
 void rt_history_rows_free(struct rt_history_row *rows, size_t n);
+/* The status and the direction a history row's text names (RT_RUN_UNKNOWN, -1 for others). */
+enum rt_run_status rt_run_status_of(const char *text);
+int rt_direction_of(const char *text);
 
 /* An open database connection behind one of the backends. */
 struct rt_db;

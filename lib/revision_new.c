@@ -31,10 +31,9 @@ static const char default_template[] =
 
 static int yaml_list(struct rt_buf *b, const struct rt_strlist *names)
 {
-	int rc = rt_buf_putc(b, '[');
-	for (size_t i = 0; rc == 0 && i < names->n; i++)
-		rc = rt_buf_addf(b, "%s%s", i ? ", " : "", names->items[i]);
-	return rc ? rc : rt_buf_putc(b, ']');
+	rt_buf_putc(b, '[');
+	rt_buf_join(b, (const char *const *)names->items, names->n, ", ");
+	return rt_buf_putc(b, ']');
 }
 
 /* A YAML double-quoted scalar. */

@@ -148,8 +148,7 @@ static int frame_comment(struct runner *r, const struct rt_step *st)
 		return r->s->ops->comment(r->s, "\n-- Stamping the version table (no revision scripts run)\n");
 	if (rev->nparents == 0)
 		rt_buf_puts(&from, "<base>");
-	for (size_t i = 0; i < rev->nparents; i++)
-		rt_buf_addf(&from, "%s%s", i ? ", " : "", rev->parents[i]->id);
+	rt_buf_join_ids(&from, rev->parents, rev->nparents, ", ");
 	rt_buf_addf(&text, "\n-- %s %s -> %s: %s\n-- file: %s%s\n",
 	            st->direction == RT_UPGRADE ? "Running upgrade" : "Running downgrade",
 	            st->direction == RT_UPGRADE ? from.ptr : rev->id, st->direction == RT_UPGRADE ? rev->id : from.ptr,

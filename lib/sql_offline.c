@@ -36,15 +36,6 @@ static int do_block(struct rt_buf *b, const char *body)
 	return rt_buf_addf(b, "DO %s\n%s\n%s", tag, body, tag);
 }
 
-/* "a1, b2", or "base" for none. */
-static void heads_text(struct rt_buf *b, const struct rt_revlist *l)
-{
-	if (l->n == 0)
-		rt_buf_puts(b, "base");
-	for (size_t i = 0; i < l->n; i++)
-		rt_buf_addf(b, "%s%s", i ? ", " : "", l->items[i]->id);
-}
-
 static int guard_pg(struct rt_buf *b, const struct rt_config *cfg, const char *want)
 {
 	struct rt_buf table = RT_BUF_INIT, body = RT_BUF_INIT;
@@ -109,7 +100,7 @@ int rt_sql_guard(struct rt_buf *b, enum rt_dialect d, const struct rt_config *cf
 	struct rt_buf want = RT_BUF_INIT;
 	int rc;
 
-	heads_text(&want, expected);
+	rt_revlist_text(&want, expected, "base");
 	if ((rc = rt_buf_status(&want)) == 0)
 		rc = d == RT_DIALECT_POSTGRESQL ? guard_pg(b, cfg, want.ptr) : guard_sqlite(b, cfg, want.ptr);
 	rt_buf_release(&want);

@@ -74,3 +74,18 @@ void rt_revlist_release(struct rt_revlist *l)
 	l->items = NULL;
 	l->n = l->cap = 0;
 }
+
+int rt_buf_join_ids(struct rt_buf *b, struct rt_revision *const *revs, size_t n, const char *sep)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			rt_buf_puts(b, sep);
+		rt_buf_puts(b, revs[i]->id);
+	}
+	return rt_buf_status(b);
+}
+
+int rt_revlist_text(struct rt_buf *b, const struct rt_revlist *l, const char *none)
+{
+	return l->n ? rt_buf_join_ids(b, l->items, l->n, ", ") : rt_buf_puts(b, none);
+}

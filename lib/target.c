@@ -21,8 +21,7 @@ void rt_target_release(struct rt_target *t)
 /* "a1, b2, c3", at most ten of them and then how many more. */
 static int list_ids(struct rt_buf *b, struct rt_revision *const *revs, size_t n)
 {
-	for (size_t i = 0; i < n && i < 10; i++)
-		rt_buf_addf(b, "%s%s", i ? ", " : "", revs[i]->id);
+	rt_buf_join_ids(b, revs, n < 10 ? n : 10, ", ");
 	if (n > 10)
 		rt_buf_addf(b, ", ... (%zu more)", n - 10);
 	return rt_buf_status(b);

@@ -174,8 +174,7 @@ int rt_templates_init(const char *dir, const char *name)
 		struct rt_strlist names = RT_STRLIST_INIT, descs = RT_STRLIST_INIT;
 		struct rt_buf b = RT_BUF_INIT;
 		if (rt_templates_list(&names, &descs) == 0)
-			for (size_t i = 0; i < names.n; i++)
-				rt_buf_addf(&b, "%s%s", i ? ", " : "", names.items[i]);
+			rt_buf_join(&b, (const char *const *)names.items, names.n, ", ");
 		rc = rt_error_set(RT_ENOTFOUND, "no template named '%s'", name);
 		rt_error_set_hint("Available templates: %s. See 'retort list-templates'.", b.len ? b.ptr : "none");
 		rt_buf_release(&b);
