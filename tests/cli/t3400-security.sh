@@ -271,7 +271,7 @@ test_case "(a) a SQLite URL with ?password=: the password becomes no file name"
 # mask it like any other: `show -v` for every source of the password; and `--sql`, whose
 # output is SQL, must neither print it nor print '****' in its place (a script that would
 # silently differ from the online run): it has to refuse.
-test_case "(a) a variable holding the password: show -v masks it, whatever the password's source"
+test_case "(a) a variable holding the password: show -v shows the statement as written, never the value, whatever the password's source"
 (
 	mkdir p && cd p && sec_project "sqlite:///unused.db" || exit 1
 	for src in "--url=$PGURL_USERINFO" "--url=$PGURL_QUERY" "--url=$PG_KEYWORDS" "RETORT_DATABASE_URL=$PGURL_USERINFO" \
@@ -282,7 +282,7 @@ test_case "(a) a variable holding the password: show -v masks it, whatever the p
 		*) env "$src" "$RETORT" -v show b2 >"$RUN_STDOUT" 2>"$RUN_STDERR"; RUN_EXIT=$?; RUN_CMD="$src retort -v show b2" ;;
 		esac
 		expect_exit 0
-		expect_stdout_contains "INSERT INTO t_b2 VALUES ('****')"
+		expect_stdout_contains "INSERT INTO t_b2 VALUES ('\${app_password}')"
 		no_secret
 	done
 )
@@ -379,7 +379,7 @@ test_case "(a) passwords true, e, 1, \", \\: every --json output is valid JSON, 
 	# the comparison compares something: JSON literals, ids and the masked URL are there
 	grep -q '"is_head": true' "$_ref"/* || fail "no is_head in the reference outputs"
 	grep -q "postgresql://app:\*\*\*\*@$REFUSED/app" "$_ref"/* || fail "no masked URL in the reference outputs"
-	grep -q "INSERT INTO t_b2 VALUES ('\*\*\*\*')" "$_ref"/* || fail "show -v does not mask the variable"
+	grep -q "INSERT INTO t_b2 VALUES ('\${app_password}')" "$_ref"/* || fail "show -v does not show the statement as written"
 )
 
 # ------------------------------------------------------------------------------------

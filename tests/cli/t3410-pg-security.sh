@@ -191,13 +191,13 @@ test_case "(a) the password in ~/.pgpass"
 	every_command "HOME=$PWD" --
 )
 
-test_case "(a) a variable holding the password: show -v masks it, whatever the password's source"
+test_case "(a) a variable holding the password: show -v shows the statement as written, never the value, whatever the password's source"
 (
 	role_case
 	sec_project "$URL_NOPW"
 	run retort -v --url "$URL_USERINFO" show b2
 	expect_exit 0
-	expect_stdout_contains "INSERT INTO t_b2 VALUES ('****')"
+	expect_stdout_contains "INSERT INTO t_b2 VALUES ('\${app_password}')"
 	no_secret
 	run retort -v --url "$URL_KEYWORDS" show b2
 	expect_exit 0
@@ -205,7 +205,7 @@ test_case "(a) a variable holding the password: show -v masks it, whatever the p
 	PGPASSWORD=$SECRET run retort -v show b2
 	expect_exit 0
 	no_secret
-	expect_stdout_contains "INSERT INTO t_b2 VALUES ('****')"
+	expect_stdout_contains "INSERT INTO t_b2 VALUES ('\${app_password}')"
 	printf '*:*:*:%s:%s\n' "$ROLE" "$(printf '%s' "$SECRET" | sed 's/[\\:]/\\&/g')" >.pgpass
 	chmod 600 .pgpass
 	HOME=$PWD run retort -v show b2
