@@ -81,8 +81,12 @@ struct rt_buf {
 #define RT_BUF_INIT { rt_buf__empty, 0, 0, 0 }
 extern char rt_buf__empty[];
 
+/* An empty buffer (as RT_BUF_INIT), holding no memory. */
 void rt_buf_init(struct rt_buf *b);
+/* Makes room for extra more bytes (and the NUL); RT_ENOMEM, the buffer failed, otherwise. */
 int rt_buf_grow(struct rt_buf *b, size_t extra);
+/* Appends len bytes of data (may hold NULs), a string, one byte, or printf-formatted text.
+ * Each returns 0, or RT_ENOMEM (then, and after any earlier failure, nothing is appended). */
 int rt_buf_add(struct rt_buf *b, const void *data, size_t len);
 int rt_buf_puts(struct rt_buf *b, const char *s);
 int rt_buf_putc(struct rt_buf *b, char c);
@@ -92,11 +96,14 @@ int rt_buf_vaddf(struct rt_buf *b, const char *fmt, va_list ap) __attribute__((f
 int rt_buf_join(struct rt_buf *b, const char *const *items, size_t n, const char *sep);
 /* 0, or RT_ENOMEM when an append failed since the buffer was last cleared. */
 int rt_buf_status(const struct rt_buf *b);
+/* Cuts the text to its first len bytes (nothing when it is shorter). */
 void rt_buf_truncate(struct rt_buf *b, size_t len);
+/* Empties the text, keeping the memory, and forgets a failure. */
 void rt_buf_clear(struct rt_buf *b);
 /* Hands the bytes to the caller (free() them); the buffer is empty afterwards. NULL when out
  * of memory, or when the buffer had failed (then nothing is handed over). */
 char *rt_buf_detach(struct rt_buf *b);
+/* Frees the memory; the buffer is empty (RT_BUF_INIT) afterwards. */
 void rt_buf_release(struct rt_buf *b);
 
 /* ------------------------------------------------------------------------------------
@@ -110,10 +117,14 @@ struct rt_strlist {
 };
 #define RT_STRLIST_INIT { NULL, 0, 0 }
 
-int rt_strlist_push(struct rt_strlist *l, const char *s);        /* copies s */
-int rt_strlist_push_owned(struct rt_strlist *l, char *s);        /* takes s; frees it on failure */
+/* Appends a copy of s, or s itself (taken; freed on failure). 0 or RT_ENOMEM. */
+int rt_strlist_push(struct rt_strlist *l, const char *s);
+int rt_strlist_push_owned(struct rt_strlist *l, char *s);
+/* 1 when l holds a string equal to s. */
 int rt_strlist_contains(const struct rt_strlist *l, const char *s);
+/* Sorts by strcmp. */
 void rt_strlist_sort(struct rt_strlist *l);
+/* Frees every string and the array; l is empty afterwards. */
 void rt_strlist_release(struct rt_strlist *l);
 
 /* ------------------------------------------------------------------------------------
@@ -155,10 +166,14 @@ struct rt_diags {
 };
 #define RT_DIAGS_INIT { NULL, 0, 0 }
 
+/* Adds a problem: its kind, file (may be NULL), line (0: unknown), hint (may be NULL) and a
+ * printf-formatted message; the strings are copied. 0 or RT_ENOMEM. */
 int rt_diags_add(struct rt_diags *d, enum rt_severity sev, const char *kind, const char *file,
                  int line, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
+/* How many problems of severity sev d holds. */
 size_t rt_diags_count(const struct rt_diags *d, enum rt_severity sev);
+/* Frees every problem; d is empty afterwards. */
 void rt_diags_release(struct rt_diags *d);
 
 /* ------------------------------------------------------------------------------------
@@ -460,11 +475,13 @@ struct rt_revlist {
 	size_t cap;
 };
 #define RT_REVLIST_INIT { NULL, 0, 0 }
+/* Appends r (borrowed: the list never frees revisions). 0 or RT_ENOMEM. */
 int rt_revlist_push(struct rt_revlist *l, struct rt_revision *r);
 /* Appends the ids of revs[0..n) with sep between them. */
 int rt_buf_join_ids(struct rt_buf *b, struct rt_revision *const *revs, size_t n, const char *sep);
 /* Appends "a1, b2", or none (e.g. "base") for an empty list. */
 int rt_revlist_text(struct rt_buf *b, const struct rt_revlist *l, const char *none);
+/* 1 when l holds r; frees the array (l is empty afterwards). */
 int rt_revlist_contains(const struct rt_revlist *l, const struct rt_revision *r);
 void rt_revlist_release(struct rt_revlist *l);
 
@@ -614,7 +631,11 @@ enum rt_db_open_flags {
 	RT_DB_READONLY = 1 << 0, /* never create anything (a missing SQLite file reads as empty) */
 };
 
+/* Connects to cfg->url through the backend its scheme names (flags: enum
+ * rt_db_open_flags). RT_EUSAGE without a URL, RT_EINPUT for an unknown scheme, RT_EDB when
+ * the connection fails (the message names the masked URL). Close with rt_db_close(). */
 int rt_db_open(struct rt_db **out, const struct rt_config *cfg, unsigned flags);
+/* Closes the connection (a held migration lock goes with it); NULL is fine. */
 void rt_db_close(struct rt_db *db);
 /* Where the connection's notices (server NOTICEs, lock waits) go from now on; fn NULL: nowhere. */
 void rt_db_set_notice(struct rt_db *db, void (*fn)(void *ctx, const char *message), void *ctx);
