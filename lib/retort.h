@@ -352,7 +352,7 @@ struct rt_revision {
 	size_t ndependents;
 	struct rt_strlist member_of;     /* branch labels this revision belongs to (propagated) */
 
-	struct rt_script *script; /* NULL until rt_revision_load_script() */
+	struct rt_script *script; /* NULL until rt_graph_load_script() */
 };
 
 /* Parses only the YAML header of a revision file. RT_EINPUT names file and line. */
